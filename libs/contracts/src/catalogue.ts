@@ -1,0 +1,63 @@
+/**
+ * The catalogue: every event Runway publishes, its versioned CloudEvents `type`, its payload
+ * class, and the key that becomes the last token of its NATS subject (so a consumer can filter
+ * on one host or one branch). A breaking change adds a `.v2` entry beside the `.v1` one.
+ */
+import { AgentHeartbeatV1, DeployReportedV1, DeployRequestedV1 } from './events/rollout.events';
+import { CowboyAppliedV1, CowboyRemovedV1 } from './events/cowboy.events';
+import { FlagChangedV1 } from './events/flag.events';
+import { PromotedV1, PromotionHeldV1 } from './events/promotion.events';
+import { QaPassedV1, QaStatusChangedV1, RevisionLandedV1 } from './events/revision.events';
+import { TokenIssuedV1, TokenRevokedV1 } from './events/auth.events';
+
+/**
+ * `events` are the durable record (kept for weeks); `telemetry` (heartbeats) is kept for an
+ * hour, in its own stream, so chatter never crowds out the history that matters.
+ */
+export type EventChannel = 'events' | 'telemetry';
+
+export interface EventDefinition<T extends object> {
+  readonly name: string;
+  readonly channel: EventChannel;
+  readonly type: string;
+  readonly payload: new () => T;
+  /** The subject key: an entity the event is about (a branch, a host, a flag). */
+  readonly key: (data: T) => string;
+}
+
+function define<T extends object>(
+  name: string, type: string, payload: new () => T, key: (data: T) => string, channel: EventChannel = 'events',
+): EventDefinition<T> {
+  return { name, channel, type, payload, key };
+}
+
+export const Events = {
+  RevisionLanded: define('revision-landed', 'runway.revision.landed.v1', RevisionLandedV1, (d) => d.branch),
+  QaStatusChanged: define('qa-status-changed', 'runway.qa.status-changed.v1', QaStatusChangedV1, (d) => d.branch),
+  QaPassed: define('qa-passed', 'runway.qa.passed.v1', QaPassedV1, (d) => d.branch),
+  Promoted: define('promoted', 'runway.promotion.promoted.v1', PromotedV1, (d) => d.branch),
+  PromotionHeld: define('promotion-held', 'runway.promotion.held.v1', PromotionHeldV1, (d) => d.branch),
+  DeployRequested: define('deploy-requested', 'runway.deploy.requested.v1', DeployRequestedV1, (d) => d.host),
+  DeployReported: define('deploy-reported', 'runway.deploy.reported.v1', DeployReportedV1, (d) => d.host),
+  CowboyApplied: define('cowboy-applied', 'runway.cowboy.applied.v1', CowboyAppliedV1, (d) => d.host),
+  CowboyRemoved: define('cowboy-removed', 'runway.cowboy.removed.v1', CowboyRemovedV1, (d) => d.host),
+  AgentHeartbeat: define('agent-heartbeat', 'runway.agent.heartbeat.v1', AgentHeartbeatV1, (d) => d.host, 'telemetry'),
+  FlagChanged: define('flag-changed', 'runway.flag.changed.v1', FlagChangedV1, () => 'rules'),
+  TokenIssued: define('token-issued', 'runway.token.issued.v1', TokenIssuedV1, () => 'registry'),
+  TokenRevoked: define('token-revoked', 'runway.token.revoked.v1', TokenRevokedV1, () => 'registry'),
+} as const;
+
+export type EventName = keyof typeof Events;
+export type PayloadOf<E> = E extends EventDefinition<infer T> ? T : never;
+
+const byType = new Map<string, EventDefinition<object>>(
+  Object.values(Events).map((e) => [e.type, e as unknown as EventDefinition<object>]),
+);
+
+export function eventDefinitionOf(type: string): EventDefinition<object> | undefined {
+  return byType.get(type);
+}
+
+export function allEventDefinitions(): EventDefinition<object>[] {
+  return [...byType.values()];
+}

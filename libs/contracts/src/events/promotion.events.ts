@@ -1,0 +1,33 @@
+/** Events about production-stable moving, or refusing to move. */
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, MaxLength, Min, ValidateNested,
+} from 'class-validator';
+import { BRANCH_PATTERN, DEPLOY_KINDS, type DeployKind, RevisionRef, SHA_PATTERN } from './common';
+
+export const PROMOTION_CAUSES = ['qa-passed', 'security-fix', 'manual'] as const;
+export type PromotionCause = (typeof PROMOTION_CAUSES)[number];
+
+export class PromotedV1 {
+  @IsUUID() promotionId!: string;
+  @IsString() @Matches(BRANCH_PATTERN) branch!: string;
+  @IsOptional() @IsString() @Matches(SHA_PATTERN) fromSha?: string;
+  @IsString() @Matches(SHA_PATTERN) toSha!: string;
+  @IsOptional() @IsInt() @Min(1) toRevno?: number;
+  @IsArray() @ArrayMaxSize(100000) @ValidateNested({ each: true }) @Type(() => RevisionRef) revisions!: RevisionRef[];
+  @IsBoolean() containsDbRevision!: boolean;
+  @IsIn(DEPLOY_KINDS) deployKind!: DeployKind;
+  @IsIn(PROMOTION_CAUSES) cause!: PromotionCause;
+  @IsArray() @ArrayMaxSize(10000) @IsString({ each: true }) @Matches(SHA_PATTERN, { each: true }) pendingMergeBack!: string[];
+}
+
+export const HOLD_REASONS = ['locked', 'frozen', 'conflict', 'remote-moved', 'not-approved'] as const;
+export type HoldReason = (typeof HOLD_REASONS)[number];
+
+export class PromotionHeldV1 {
+  @IsString() @Matches(BRANCH_PATTERN) branch!: string;
+  @IsString() @Matches(SHA_PATTERN) sha!: string;
+  @IsOptional() @IsInt() @Min(1) revno?: number;
+  @IsIn(HOLD_REASONS) code!: HoldReason;
+  @IsString() @MaxLength(4096) reason!: string;
+}

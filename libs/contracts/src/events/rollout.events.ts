@@ -1,0 +1,41 @@
+/** Events between rollout and the agents on the application servers. */
+import {
+  ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, MaxLength, Min,
+} from 'class-validator';
+import { DEPLOY_KINDS, type DeployKind, HOST_PATTERN, SHA_PATTERN } from './common';
+
+export class DeployRequestedV1 {
+  @IsUUID() deployId!: string;
+  @IsUUID() rolloutId!: string;
+  @IsString() @Matches(HOST_PATTERN) host!: string;
+  @IsString() @MaxLength(64) environment!: string;
+  @IsString() @Matches(SHA_PATTERN) revision!: string;
+  @IsOptional() @IsInt() @Min(1) revno?: number;
+  @IsOptional() @IsString() @Matches(SHA_PATTERN) previousRevision?: string;
+  @IsIn(DEPLOY_KINDS) kind!: DeployKind;
+  /** Cowboy patch hashes the agent must re-apply after deploying. */
+  @IsArray() @ArrayMaxSize(1000) @IsString({ each: true }) @MaxLength(128, { each: true }) carryCowboys!: string[];
+}
+
+export const DEPLOY_STATUSES = ['started', 'succeeded', 'failed', 'rolled-back'] as const;
+export type DeployStatus = (typeof DEPLOY_STATUSES)[number];
+
+export class DeployReportedV1 {
+  @IsUUID() deployId!: string;
+  @IsUUID() rolloutId!: string;
+  @IsString() @Matches(HOST_PATTERN) host!: string;
+  @IsString() @Matches(SHA_PATTERN) revision!: string;
+  @IsIn(DEPLOY_STATUSES) status!: DeployStatus;
+  /** The last lines of the deploy command's output, for a person to read. */
+  @IsOptional() @IsString() @MaxLength(16384) outputTail?: string;
+  @IsOptional() @IsInt() @Min(0) durationMs?: number;
+}
+
+export class AgentHeartbeatV1 {
+  @IsString() @Matches(HOST_PATTERN) host!: string;
+  @IsString() @MaxLength(64) environment!: string;
+  @IsOptional() @IsString() @MaxLength(64) wave?: string;
+  @IsOptional() @IsString() @Matches(SHA_PATTERN) runningRevision?: string;
+  @IsString() @MaxLength(64) agentVersion!: string;
+  @IsInt() @Min(0) uptimeS!: number;
+}

@@ -1,0 +1,16 @@
+/**
+ * Runway's event contracts: the CloudEvents envelope, the catalogue of every event and its
+ * payload class, and the subjects they travel on. Depends on nothing else in Runway.
+ */
+import 'reflect-metadata';
+export * from './envelope';
+export * from './catalogue';
+export * from './subjects';
+export * from './validation';
+export * from './events/common';
+export * from './events/revision.events';
+export * from './events/promotion.events';
+export * from './events/rollout.events';
+export * from './events/cowboy.events';
+export * from './events/flag.events';
+export * from './events/auth.events';

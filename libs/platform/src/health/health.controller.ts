@@ -1,0 +1,60 @@
+/**
+ * `/health/live` answers while the process runs; `/health/ready` checks each dependency
+ * (Postgres `SELECT 1`, a NATS round trip) raced against a timeout, answering 200 or 503.
+ */
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { Public } from '../auth/auth.decorators';
+
+export interface HealthCheck {
+  name: string;
+  check(): Promise<unknown>;
+}
+
+export const HEALTH_CHECKS = Symbol('HEALTH_CHECKS');
+
+interface Reply {
+  status(code: number): Reply;
+  send(body: unknown): void;
+}
+
+export async function runChecks(checks: HealthCheck[], timeoutMs = 1500) {
+  const results = await Promise.all(
+    checks.map(async (c) => {
+      const started = Date.now();
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          c.check(),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+          }),
+        ]);
+        return { name: c.name, ok: true, ms: Date.now() - started };
+      } catch (e) {
+        return { name: c.name, ok: false, ms: Date.now() - started, error: (e as Error).message };
+      } finally {
+        clearTimeout(timer);
+      }
+    }),
+  );
+  return { ok: results.every((r) => r.ok), checks: results };
+}
+
+@ApiTags('health')
+@Public()
+@Controller('health')
+export class HealthController {
+  constructor(@Inject(HEALTH_CHECKS) private readonly checks: HealthCheck[]) {}
+
+  @Get('live')
+  live() {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  async ready(@Res() reply: Reply) {
+    const r = await runChecks(this.checks);
+    reply.status(r.ok ? 200 : 503).send({ status: r.ok ? 'ok' : 'unavailable', checks: r.checks });
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * The one place HTTP errors are shaped. Every error answers
+ * `{ statusCode, error: <CODE>, message, fields? }`; unexpected errors are logged and answer
+ * 500 without internals.
+ */
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { DomainError, ERROR_STATUS, type ErrorCode } from '../errors';
+
+interface Reply {
+  status(code: number): Reply;
+  header(name: string, value: string): Reply;
+  send(body: unknown): void;
+}
+
+const STATUS_CODE: Record<number, ErrorCode> = Object.fromEntries(
+  Object.entries(ERROR_STATUS).map(([code, status]) => [status, code as ErrorCode]),
+);
+
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  constructor(private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    const reply = host.switchToHttp().getResponse<Reply>();
+    const body = this.toBody(exception);
+    if (body.statusCode >= 500) this.logger.error({ err: exception }, 'request failed');
+    reply.status(body.statusCode).header('content-type', 'application/json; charset=utf-8').send(body);
+  }
+
+  private toBody(e: unknown): { statusCode: number; error: string; message: string; [k: string]: unknown } {
+    if (e instanceof DomainError) return { statusCode: e.status, error: e.code, message: e.message, ...(e.details ?? {}) };
+    if (e instanceof HttpException) {
+      const status = e.getStatus();
+      const res = e.getResponse();
+      const message = typeof res === 'string' ? res : String((res as { message?: unknown }).message ?? e.message);
+      return { statusCode: status, error: STATUS_CODE[status] ?? `HTTP_${status}`, message };
+    }
+    // Fastify's own errors (body too large, bad JSON, bad content type) carry a statusCode.
+    const fe = e as { statusCode?: number; code?: string; message?: string };
+    if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+      return { statusCode: fe.statusCode, error: STATUS_CODE[fe.statusCode] ?? fe.code ?? `HTTP_${fe.statusCode}`, message: fe.message ?? 'bad request' };
+    }
+    return { statusCode: 500, error: 'INTERNAL', message: 'internal error' };
+  }
+}

@@ -1,0 +1,4 @@
+/** Test support: where Postgres and NATS come from, per-file isolation, fixture builders. Imported by tests only. */
+export * from './infrastructure';
+export * from './isolation';
+export * from './fixtures';

@@ -104,7 +104,7 @@ export async function startService<E extends CommonEnv>(
   app.useGlobalFilters(new HttpErrorFilter(log));
 
   const doc = new DocumentBuilder().setTitle(`Runway ${def.title}`).setVersion('1').addBearerAuth().build();
-  SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, doc));
+  SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs/json' });
 
   const ms = app.connectMicroservice(
     {

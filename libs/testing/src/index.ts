@@ -2,3 +2,4 @@
 export * from './infrastructure';
 export * from './isolation';
 export * from './fixtures';
+export * from './api-client';

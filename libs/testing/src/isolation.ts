@@ -57,3 +57,20 @@ export async function dropNamespace(natsUrl: string, namespace: string): Promise
     await nc.close();
   }
 }
+
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+
+/** Environment for a service under test: its own database and namespace, any free port. */
+export function serviceTestEnv(db: IsolatedDatabase, namespace: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    DATABASE_URL: db.url,
+    NATS_URL: process.env.NATS_URL,
+    RUNWAY_NAMESPACE: namespace,
+    RUNWAY_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    PORT: '0',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    NATS_STREAM_STORAGE: 'memory',
+    OUTBOX_POLL_MS: '200',
+    ...extra,
+  };
+}

@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+import { RevisionsModule } from './revisions/revisions.module';
+
+@Module({ imports: [RevisionsModule] })
+export class AppModule {}

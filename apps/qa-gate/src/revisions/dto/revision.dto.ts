@@ -1,0 +1,35 @@
+/** HTTP bodies and queries of the revisions API. */
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min } from 'class-validator';
+import { BRANCH_PATTERN, QA_STATUSES, type QaStatus, SHA_PATTERN } from '@runway/contracts';
+
+export class LandRevisionDto {
+  @ApiProperty({ example: 'stable' }) @IsString() @Matches(BRANCH_PATTERN, { message: 'branch must be a git branch name' }) branch!: string;
+  @ApiProperty({ example: '3f2a9c0d1e4b5a6978c0d1e2f3a4b5c6d7e8f901' })
+  @IsString() @Matches(SHA_PATTERN, { message: 'sha must be 7 to 64 lower-case hex digits' }) sha!: string;
+  @ApiPropertyOptional({ description: 'First-parent sequence number, if the sender knows it' })
+  @IsOptional() @IsInt() @Min(1) revno?: number;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(65536) message?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(256) author?: string;
+  @ApiPropertyOptional({ description: 'When it landed; now if absent' }) @IsOptional() @IsISO8601({ strict: true }) landedAt?: string;
+  @ApiPropertyOptional() @IsOptional() @IsUrl({ require_tld: false }) buildUrl?: string;
+}
+
+export class SetQaStatusDto {
+  @ApiProperty({ enum: QA_STATUSES }) @IsIn(QA_STATUSES) status!: QaStatus;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(4096) note?: string;
+  @ApiPropertyOptional({ description: 'For bad: the revno or sha of the revision that fixes it' })
+  @IsOptional() @IsString() @Matches(/^(r?\d{1,9}|[0-9a-f]{7,64})$/, { message: 'fixedBy must be a revno or a sha' }) fixedBy?: string;
+}
+
+export class ListRevisionsQuery {
+  @ApiPropertyOptional() @IsOptional() @Matches(BRANCH_PATTERN) branch?: string;
+  @ApiPropertyOptional({ enum: QA_STATUSES }) @IsOptional() @IsIn(QA_STATUSES) status?: QaStatus;
+  @ApiPropertyOptional({ default: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit = 100;
+  @ApiPropertyOptional({ description: 'Page: revisions below this revno' }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) before?: number;
+}
+
+export class DeployableQuery {
+  @ApiPropertyOptional() @IsOptional() @Matches(BRANCH_PATTERN) branch?: string;
+}

@@ -2,6 +2,7 @@
  * qa-gate as a whole, in-process. Real: Postgres (own database), NATS JetStream (own
  * namespace), the HTTP stack with auth and validation, the outbox relay and the consumers.
  */
+import { randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Events, Subjects } from '@runway/contracts';
@@ -90,6 +91,27 @@ describe('qa-gate', () => {
 
     const all = (await admin.get('/revisions?branch=stable')).body;
     expect(all.filter((r: { sha: string }) => r.sha === sha)).toHaveLength(1);
+  });
+
+  it('accepts landings published on NATS, and dead-letters one whose revno clashes', async () => {
+    const subjects = new Subjects(ns);
+    const js = jetstream(nc);
+    const event = (sha: string) => ({
+      specversion: '1.0', id: randomUUID(), source: 'pqm', type: Events.RevisionLanded.type, time: new Date().toISOString(),
+      datacontenttype: 'application/json', correlationid: randomUUID(), data: { branch: 'side', sha, revno: 7, landedAt: new Date().toISOString() },
+    });
+    const first = event(randomSha());
+    const clash = event(randomSha());
+    await js.publish(subjects.event(Events.RevisionLanded.type, 'side'), JSON.stringify(first));
+    await js.publish(subjects.event(Events.RevisionLanded.type, 'side'), JSON.stringify(clash));
+    await eventually(async () => (await admin.get(`/revisions/${first.data.sha}`)).status === 200, { what: 'first landing recorded' });
+    const dlq = await jetstream(nc).streams.get(subjects.deadLetterStream);
+    const dead = await eventually(() => dlq.getMessage({ last_by_subj: subjects.deadLetter(subjects.event(Events.RevisionLanded.type, 'side')) }).catch(() => null), {
+      what: 'dead letter',
+    });
+    expect(dead.header.get('Runway-Dead-Letter-Reason')).toMatch(/handler rejected the event: r7 on side is already/);
+    expect(JSON.parse(new TextDecoder().decode(dead.data)).id).toBe(clash.id);
+    expect((await admin.get(`/revisions/${clash.data.sha}`)).status).toBe(404);
   });
 
   it('answers health, readiness, metrics and the API docs without a token', async () => {

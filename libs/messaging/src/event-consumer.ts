@@ -30,6 +30,8 @@ export interface EventHandlerContext {
   subject: string;
   deliveryCount: number;
   streamSequence: number;
+  /** Tells JetStream the handler is still busy, so a long handler is not redelivered meanwhile. */
+  working(): void;
 }
 
 export type EventHandlerFn = (event: CloudEvent<object>, ctx: EventHandlerContext) => Promise<unknown>;
@@ -173,7 +175,9 @@ export class EventConsumer {
     if (event.type !== subjectType) return this.deadLetter(m, `type: "${event.type}" does not match subject ${m.subject}`);
 
     const started = process.hrtime.bigint();
-    const ctx: EventHandlerContext = { subject: m.subject, deliveryCount: m.info.deliveryCount, streamSequence: m.info.streamSequence };
+    const ctx: EventHandlerContext = {
+      subject: m.subject, deliveryCount: m.info.deliveryCount, streamSequence: m.info.streamSequence, working: () => m.working(),
+    };
     try {
       const outcome = await runInScope({ eventId: event.id, correlationId: event.correlationid, eventType: event.type }, () =>
         this.apply(event, ctx),

@@ -7,10 +7,9 @@
  *   @EventPattern<string>(Events.Promoted.type, { concurrency: 4 })
  *   onPromoted(@Payload() e: CloudEvent<PromotedV1>, @Ctx() ctx: JetStreamContext) { ... }
  */
-import { Catch, type ArgumentsHost, type RpcExceptionFilter } from '@nestjs/common';
 import { BaseRpcContext, type CustomTransportStrategy, Server } from '@nestjs/microservices';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { lastValueFrom, type Observable, throwError } from 'rxjs';
+import { lastValueFrom } from 'rxjs';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { CloudEvent, Subjects } from '@runway/contracts';
 import { EventConsumer, type EventHandlerContext } from './event-consumer';
@@ -97,16 +96,5 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
 
   unwrap<T>(): T {
     return this.options.connection as T;
-  }
-}
-
-/**
- * Nest's default RPC filter turns every error into "Internal server error"; the consumer needs
- * the original one to tell a poison event from an outage. Install with `useGlobalFilters`.
- */
-@Catch()
-export class RethrowEventErrors implements RpcExceptionFilter {
-  catch(exception: unknown, _host: ArgumentsHost): Observable<never> {
-    return throwError(() => exception);
   }
 }

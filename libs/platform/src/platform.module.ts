@@ -4,7 +4,7 @@
  * token endpoints. Global, so a service's own modules inject what they use and nothing more.
  */
 import { type DynamicModule, Global, Module } from '@nestjs/common';
-import { APP_GUARD, Reflector } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, Reflector } from '@nestjs/core';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
@@ -16,6 +16,7 @@ import { TokensController } from './auth/tokens.controller';
 import type { CommonEnv } from './env';
 import { HEALTH_CHECKS, HealthController, type HealthCheck } from './health/health.controller';
 import { MetricsController } from './health/metrics.controller';
+import { ErrorFilter } from './http/error.filter';
 
 export const RUNWAY_ENV = Symbol('RUNWAY_ENV');
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
@@ -60,6 +61,7 @@ export class PlatformModule {
         { provide: OutboxRelay, useValue: infra.relay },
         { provide: TokenRepository, useValue: tokens },
         { provide: HEALTH_CHECKS, useValue: checks },
+        { provide: APP_FILTER, useValue: new ErrorFilter(infra.logger) },
         {
           provide: APP_GUARD,
           inject: [Reflector],

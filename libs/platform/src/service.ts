@@ -14,11 +14,10 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { Subjects } from '@runway/contracts';
 import {
-  connectNats, JetStreamServer, Outbox, OutboxRelay, provisionStreams, RethrowEventErrors, runInScope,
+  connectNats, JetStreamServer, Outbox, OutboxRelay, provisionStreams, runInScope,
 } from '@runway/messaging';
 import { createServiceDataSource, initialize, migrate } from '@runway/persistence';
 import { type CommonEnv, InvalidEnvironmentError, loadEnv } from './env';
-import { HttpErrorFilter } from './http/error.filter';
 import { validationPipe } from './http/validation';
 import { createLogger, PinoNestLogger } from './logging';
 import { ensureDefaultMetrics, httpSeconds } from './health/metrics.controller';
@@ -101,20 +100,18 @@ export async function startService<E extends CommonEnv>(
     done();
   });
   app.useGlobalPipes(validationPipe());
-  app.useGlobalFilters(new HttpErrorFilter(log));
 
   const doc = new DocumentBuilder().setTitle(`Runway ${def.title}`).setVersion('1').addBearerAuth().build();
   SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs/json' });
 
-  const ms = app.connectMicroservice(
+  app.connectMicroservice(
     {
       strategy: new JetStreamServer({
         connection: nats, subjects, service: def.name, dataSource, ackWaitMs: env.EVENT_ACK_WAIT_MS, maxDeliveries: env.EVENT_MAX_DELIVERIES, logger: log,
       }),
     },
-    { inheritAppConfig: false },
+    { inheritAppConfig: true },
   );
-  ms.useGlobalFilters(new RethrowEventErrors());
 
   if (def.onStart) await def.onStart(app, infra);
   await app.startAllMicroservices();

@@ -1,10 +1,12 @@
 /**
- * The one place HTTP errors are shaped. Every error answers
- * `{ statusCode, error: <CODE>, message, fields? }`; unexpected errors are logged and answer
- * 500 without internals.
+ * The one place errors are shaped. Over HTTP every error answers
+ * `{ statusCode, error: <CODE>, message, fields? }`, and unexpected errors are logged and answer
+ * 500 without internals. In an event handler the error passes through untouched, so the
+ * consumer can read its code and choose between retrying and dead-lettering.
  */
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { throwError, type Observable } from 'rxjs';
 import { DomainError, ERROR_STATUS, type ErrorCode } from '../errors';
 
 interface Reply {
@@ -18,11 +20,11 @@ const STATUS_CODE: Record<number, ErrorCode> = Object.fromEntries(
 );
 
 @Catch()
-export class HttpErrorFilter implements ExceptionFilter {
+export class ErrorFilter implements ExceptionFilter {
   constructor(private readonly logger: Logger) {}
 
-  catch(exception: unknown, host: ArgumentsHost): void {
-    if (host.getType() !== 'http') throw exception;
+  catch(exception: unknown, host: ArgumentsHost): void | Observable<never> {
+    if (host.getType() !== 'http') return throwError(() => exception);
     const reply = host.switchToHttp().getResponse<Reply>();
     const body = this.toBody(exception);
     if (body.statusCode >= 500) this.logger.error({ err: exception }, 'request failed');

@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+import { PromotionsModule } from './promotions/promotions.module';
+
+@Module({ imports: [PromotionsModule] })
+export class AppModule {}

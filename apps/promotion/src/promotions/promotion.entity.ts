@@ -1,0 +1,28 @@
+/** Promotions made, and where each production branch stands. */
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import type { DeployKind, PromotionCause, RevisionRef } from '@runway/contracts';
+
+@Entity('promotions')
+export class PromotionEntity {
+  @PrimaryColumn('uuid') id!: string;
+  @Column('text') branch!: string;
+  @Column('text', { name: 'from_sha', nullable: true }) fromSha!: string | null;
+  @Column('int', { name: 'from_revno', nullable: true }) fromRevno!: number | null;
+  @Column('text', { name: 'to_sha' }) toSha!: string;
+  @Column('int', { name: 'to_revno' }) toRevno!: number;
+  @Column('text') cause!: PromotionCause;
+  @Column('jsonb') revisions!: RevisionRef[];
+  @Column('boolean', { name: 'contains_db' }) containsDb!: boolean;
+  @Column('text', { name: 'deploy_kind' }) deployKind!: DeployKind;
+  @Column('text', { name: 'requested_by' }) requestedBy!: string;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+}
+
+@Entity('production_state')
+export class ProductionStateEntity {
+  @PrimaryColumn('text') branch!: string;
+  @Column('text') sha!: string;
+  @Column('int') revno!: number;
+  @Column('uuid', { name: 'promotion_id' }) promotionId!: string;
+  @Column('timestamptz', { name: 'updated_at' }) updatedAt!: Date;
+}

@@ -1,0 +1,168 @@
+/**
+ * The agent on one application server. It registers with rollout over HTTP (its token is bound
+ * to this host), heartbeats, and consumes the `deploy-requested` events for its host from a
+ * durable JetStream consumer of its own. Each deploy runs at most once: its outcome is written
+ * to local state before it is reported, and a redelivered request is answered from that state.
+ * A deploy interrupted by a crash is reported failed, never silently re-run.
+ */
+import { randomUUID } from 'node:crypto';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import type { Logger } from 'pino';
+import {
+  type AgentHeartbeatV1, type CloudEvent, type DeployReportedV1, type DeployRequestedV1, type DeployStatus, type EventDefinition,
+  Events, Subjects,
+} from '@runway/contracts';
+import { connectNats, EventConsumer, failpoint } from '@runway/messaging';
+import { AgentState } from './agent-state';
+import { runCommand } from './command';
+import type { AgentEnv } from './config';
+
+export const AGENT_VERSION = '0.1.0';
+
+export class Agent {
+  private nc!: NatsConnection;
+  private js!: JetStreamClient;
+  private consumer!: EventConsumer;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private readonly subjects: Subjects;
+  private readonly state: AgentState;
+  private readonly startedAt = Date.now();
+
+  constructor(
+    private readonly env: AgentEnv,
+    private readonly log: Logger,
+  ) {
+    this.subjects = new Subjects(env.RUNWAY_NAMESPACE);
+    this.state = new AgentState(env.AGENT_STATE_DIR);
+  }
+
+  async start(): Promise<void> {
+    this.nc = await connectNats(
+      { servers: this.env.NATS_URL, name: `runway-agent-${this.env.AGENT_HOST}`, token: this.env.NATS_TOKEN, user: this.env.NATS_USER, password: this.env.NATS_PASSWORD },
+      this.log,
+    );
+    this.js = jetstream(this.nc);
+    await this.register();
+    this.consumer = new EventConsumer(this.nc, this.subjects, (e, ctx) => this.onDeployRequested(e as CloudEvent<DeployRequestedV1>, ctx.working), {
+      service: 'agent', type: Events.DeployRequested.type, key: this.env.AGENT_HOST, logger: this.log, ackWaitMs: 30_000,
+    });
+    await retry(() => this.consumer.start(), this.log, 'waiting for the event stream');
+    this.heartbeat = setInterval(() => void this.sendHeartbeat(), this.env.AGENT_HEARTBEAT_MS);
+    await this.sendHeartbeat();
+    this.log.info({ host: this.env.AGENT_HOST, running: this.state.runningRevision }, 'agent ready');
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    await this.consumer?.stop();
+    await this.nc?.drain().catch(() => undefined);
+  }
+
+  private async register(): Promise<void> {
+    const body = {
+      host: this.env.AGENT_HOST, environment: this.env.AGENT_ENVIRONMENT, wave: this.env.AGENT_WAVE,
+      runningRevision: this.state.runningRevision, agentVersion: AGENT_VERSION,
+    };
+    await retry(async () => {
+      const res = await fetch(`${this.env.RUNWAY_ROLLOUT_URL}/agents/register`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${this.env.RUNWAY_AGENT_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      if (res.status === 401 || res.status === 403 || res.status === 400) {
+        // Retrying cannot fix a wrong token or a bad host name: stop, loudly.
+        throw Object.assign(new Error(`rollout refused registration: ${res.status} ${await res.text()}`), { fatal: true });
+      }
+      if (!res.ok) throw new Error(`rollout answered ${res.status}`);
+    }, this.log, 'registering with rollout');
+  }
+
+  private async onDeployRequested(event: CloudEvent<DeployRequestedV1>, working: () => void): Promise<void> {
+    const d = event.data;
+    const seen = this.state.deploy(d.deployId);
+    if (seen && seen.status !== 'started') {
+      // Already done: say so again (same event id, so rollout applies it once) and run nothing.
+      await this.report(event, seen.status, seen.outputTail);
+      return;
+    }
+    if (seen?.status === 'started') {
+      const tail = 'the agent restarted while this deploy was running; it was not run again. Redeploy to retry.';
+      this.state.record(d.deployId, { ...seen, status: 'failed', outputTail: tail, at: new Date().toISOString() });
+      await this.report(event, 'failed', tail);
+      return;
+    }
+    this.state.record(d.deployId, { status: 'started', revision: d.revision, rolloutId: d.rolloutId, at: new Date().toISOString() });
+    await this.report(event, 'started');
+    failpoint('agent-mid-deploy');
+
+    const commandEnv = {
+      RUNWAY_HOST: d.host, RUNWAY_ENVIRONMENT: d.environment, RUNWAY_REVISION: d.revision, RUNWAY_REVNO: d.revno ? String(d.revno) : '',
+      RUNWAY_DEPLOY_KIND: d.kind, RUNWAY_DEPLOY_ID: d.deployId, RUNWAY_PREVIOUS_REVISION: d.previousRevision ?? this.state.runningRevision ?? '',
+    };
+    const timeout = this.env.AGENT_DEPLOY_TIMEOUT_SECONDS * 1000;
+    const deploy = await runCommand(this.env.AGENT_DEPLOY_COMMAND, commandEnv, timeout, working);
+    let outcome: DeployStatus = 'succeeded';
+    let tail = deploy.tail;
+    if (deploy.ok && this.env.AGENT_HEALTH_COMMAND) {
+      const health = await runCommand(this.env.AGENT_HEALTH_COMMAND, commandEnv, 120_000, working);
+      if (!health.ok) tail = `${tail}\n[health check failed]\n${health.tail}`;
+      deploy.ok = health.ok;
+    }
+    if (!deploy.ok) {
+      outcome = 'failed';
+      const previous = commandEnv.RUNWAY_PREVIOUS_REVISION;
+      if (this.env.AGENT_ROLLBACK_COMMAND && previous) {
+        const rb = await runCommand(this.env.AGENT_ROLLBACK_COMMAND, { ...commandEnv, RUNWAY_REVISION: previous }, timeout, working);
+        tail = `${tail}\n[rollback to ${previous} ${rb.ok ? 'succeeded' : 'FAILED'}]\n${rb.tail}`;
+        if (rb.ok) outcome = 'rolled-back';
+      }
+    }
+    tail = tail.slice(-8192);
+    this.state.record(
+      d.deployId,
+      { status: outcome, revision: d.revision, rolloutId: d.rolloutId, at: new Date().toISOString(), outputTail: tail },
+      outcome === 'succeeded' ? d.revision : undefined,
+    );
+    await this.report(event, outcome, tail);
+    this.log.info({ deployId: d.deployId, revision: d.revision, outcome, ms: deploy.durationMs }, 'deploy finished');
+  }
+
+  private async report(request: CloudEvent<DeployRequestedV1>, status: DeployStatus, outputTail?: string): Promise<void> {
+    const d = request.data;
+    const data: DeployReportedV1 = { deployId: d.deployId, rolloutId: d.rolloutId, host: d.host, revision: d.revision, status, outputTail };
+    // A deterministic id: a report repeated after a restart is the same event, applied once.
+    await this.publish(Events.DeployReported, data, `${d.deployId}:${status}`, request);
+  }
+
+  private async sendHeartbeat(): Promise<void> {
+    if (this.stopped) return;
+    const data: AgentHeartbeatV1 = {
+      host: this.env.AGENT_HOST, environment: this.env.AGENT_ENVIRONMENT, wave: this.env.AGENT_WAVE,
+      runningRevision: this.state.runningRevision, agentVersion: AGENT_VERSION, uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
+    };
+    await this.publish(Events.AgentHeartbeat, data, randomUUID()).catch((e) => this.log.warn({ err: (e as Error).message }, 'heartbeat not sent'));
+  }
+
+  private async publish<T extends object>(def: EventDefinition<T>, data: T, id: string, cause?: CloudEvent<object>): Promise<void> {
+    const event: CloudEvent<T> = {
+      specversion: '1.0', id, source: `runway/agent/${this.env.AGENT_HOST}`, type: def.type, subject: def.key(data),
+      time: new Date().toISOString(), datacontenttype: 'application/json', correlationid: cause?.correlationid ?? id, causationid: cause?.id, data,
+    };
+    await retry(() => this.js.publish(this.subjects.event(def.type, def.key(data)), JSON.stringify(event), { msgID: id }), this.log, `publishing ${def.name}`, 8);
+  }
+}
+
+async function retry<T>(fn: () => Promise<T>, log: Logger, what: string, attempts = Infinity): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if ((e as { fatal?: boolean }).fatal || i >= attempts) throw e;
+      if (i === 1 || i % 10 === 0) log.warn({ err: (e as Error).message, attempt: i }, `${what}: retrying`);
+      await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** i, 2000)));
+    }
+  }
+}

@@ -1,0 +1,11 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { HOST_PATTERN, SHA_PATTERN } from '@runway/contracts';
+
+export class RegisterAgentDto {
+  @ApiProperty({ example: 'app1.lpnet' }) @IsString() @Matches(HOST_PATTERN, { message: 'host must be a host name' }) host!: string;
+  @ApiProperty({ example: 'lpnet' }) @IsString() @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/) environment!: string;
+  @ApiPropertyOptional({ example: 'lpnet-1' }) @IsOptional() @IsString() @MaxLength(64) wave?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(SHA_PATTERN) runningRevision?: string;
+  @ApiProperty({ example: '0.1.0' }) @IsString() @MaxLength(64) agentVersion!: string;
+}

@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { RolloutsController } from './rollouts.controller';
+import { RolloutsRepository } from './rollouts.repository';
+import { RolloutsService } from './rollouts.service';
+
+@Module({ controllers: [RolloutsController], providers: [RolloutsService, RolloutsRepository] })
+export class RolloutsModule {}

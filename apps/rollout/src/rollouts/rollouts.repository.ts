@@ -1,0 +1,66 @@
+/** The only place rollout touches TypeORM. Writes take the caller's transaction. */
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { DeployEntity, RolloutEntity, ServerEntity } from './rollout.entity';
+
+@Injectable()
+export class RolloutsRepository {
+  constructor(@Inject(DataSource) private readonly ds: DataSource) {}
+
+  transaction<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
+    return this.ds.transaction(fn);
+  }
+
+  servers(em: EntityManager | null = null): Promise<ServerEntity[]> {
+    return (em ?? this.ds.manager).find(ServerEntity, { order: { environment: 'ASC', host: 'ASC' } });
+  }
+
+  server(em: EntityManager, host: string): Promise<ServerEntity | null> {
+    return em.findOne(ServerEntity, { where: { host } });
+  }
+
+  async saveServer(em: EntityManager, s: ServerEntity): Promise<void> {
+    await em.save(ServerEntity, s);
+  }
+
+  async heartbeat(em: EntityManager, host: string, at: Date, runningRevision?: string): Promise<boolean> {
+    const set: Partial<ServerEntity> = { lastHeartbeatAt: at };
+    if (runningRevision) set.runningRevision = runningRevision;
+    const res = await em.createQueryBuilder().update(ServerEntity).set(set)
+      .where('host = :host AND (last_heartbeat_at IS NULL OR last_heartbeat_at < :at)', { host, at }).execute();
+    return (res.affected ?? 0) > 0;
+  }
+
+  rolloutForPromotion(em: EntityManager, promotionId: string): Promise<RolloutEntity | null> {
+    return em.findOne(RolloutEntity, { where: { promotionId } });
+  }
+
+  async insertRollout(em: EntityManager, r: RolloutEntity, deploys: DeployEntity[]): Promise<void> {
+    await em.insert(RolloutEntity, r);
+    if (deploys.length) await em.insert(DeployEntity, deploys);
+  }
+
+  deployForUpdate(em: EntityManager, id: string): Promise<DeployEntity | null> {
+    return em.findOne(DeployEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  async saveDeploy(em: EntityManager, d: DeployEntity): Promise<void> {
+    await em.save(DeployEntity, d);
+  }
+
+  deploysOf(em: EntityManager | null, rolloutId: string): Promise<DeployEntity[]> {
+    return (em ?? this.ds.manager).find(DeployEntity, { where: { rolloutId }, order: { host: 'ASC' } });
+  }
+
+  async saveRollout(em: EntityManager, r: RolloutEntity): Promise<void> {
+    await em.save(RolloutEntity, r);
+  }
+
+  rollout(em: EntityManager | null, id: string): Promise<RolloutEntity | null> {
+    return (em ?? this.ds.manager).findOne(RolloutEntity, { where: { id } });
+  }
+
+  rollouts(limit: number): Promise<RolloutEntity[]> {
+    return this.ds.manager.find(RolloutEntity, { order: { createdAt: 'DESC' }, take: limit });
+  }
+}

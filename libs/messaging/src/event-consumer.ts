@@ -182,7 +182,7 @@ export class EventConsumer {
       const outcome = await runInScope({ eventId: event.id, correlationId: event.correlationid, eventType: event.type }, () =>
         this.apply(event, ctx),
       );
-      failpoint('consumer-after-commit');
+      failpoint('consumer-after-commit', type);
       m.ack();
       eventsConsumed.inc({ type, consumer, outcome });
     } catch (err) {

@@ -173,12 +173,12 @@ export class OutboxRelay {
         [this.options.batchSize ?? 256],
       );
       if (rows.length === 0) return { published: 0, locked: false };
-      failpoint('relay-before-publish');
+      failpoint('relay-before-publish', ...rows.map((r) => r.type));
       // Sent in order on one connection, so JetStream stores them in order; acks awaited together.
       const acks = await Promise.all(
         rows.map((r) => this.js.publish(r.subject, JSON.stringify(r.envelope), { msgID: r.id, timeout: 10_000 })),
       );
-      failpoint('relay-after-publish');
+      failpoint('relay-after-publish', ...rows.map((r) => r.type));
       await em.query(`UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])`, [rows.map((r) => r.seq)]);
       rows.forEach((r, i) => {
         if (!acks[i].duplicate) eventsPublished.inc({ type: r.type });

@@ -93,12 +93,12 @@ export class OutboxRelay {
   /** Starts polling and publishes right after every commit that wrote to the outbox. */
   start(): void {
     this.stopped = false;
-    const relay = this;
     const subscriber: EntitySubscriberInterface = {
-      afterTransactionCommit(event: TransactionCommitEvent) {
-        if ((event.queryRunner.data as Record<symbol, boolean>)[DIRTY]) {
-          (event.queryRunner.data as Record<symbol, boolean>)[DIRTY] = false;
-          relay.kick();
+      afterTransactionCommit: (event: TransactionCommitEvent) => {
+        const data = event.queryRunner.data as Record<symbol, boolean>;
+        if (data[DIRTY]) {
+          data[DIRTY] = false;
+          void this.kick();
         }
       },
     };

@@ -6,7 +6,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 import type { DataSource } from 'typeorm';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Subjects } from '@runway/contracts';
-import { createMessagingTables, DEFAULT_STREAM_SETTINGS, Outbox, OutboxRelay, provisionStreams, silentLogger } from '@runway/messaging';
+import { createMessagingTables, DEFAULT_STREAM_SETTINGS, Outbox, OutboxRelay, provisionStreams, silentLogger } from '../src';
 import { createServiceDataSource, initialize, migrate } from '@runway/persistence';
 import { createIsolatedDatabase, dropNamespace, type IsolatedDatabase, uniqueNamespace } from '@runway/testing';
 

@@ -69,6 +69,8 @@ export interface OutboxRelayOptions {
   pollIntervalMs?: number;
   /** How long published rows are kept, for audit, before being purged. */
   retentionMs?: number;
+  /** A publish lost with a crashed server is retried after this; the msgID keeps it single. */
+  publishTimeoutMs?: number;
   lockKey: string;
   logger: MessagingLogger;
 }
@@ -84,7 +86,7 @@ export class OutboxRelay {
 
   constructor(
     private readonly dataSource: DataSource,
-    nc: NatsConnection,
+    private readonly nc: NatsConnection,
     private readonly options: OutboxRelayOptions,
   ) {
     this.js = jetstream(nc);
@@ -104,6 +106,16 @@ export class OutboxRelay {
     };
     this.dataSource.subscribers.push(subscriber);
     this.schedule(0);
+    // After a reconnect, publish at once what waited, rather than at the next poll.
+    void (async () => {
+      for await (const s of this.nc.status()) {
+        if (this.stopped) break;
+        if (s.type === 'reconnect') {
+          this.failures = 0;
+          void this.kick();
+        }
+      }
+    })().catch(() => undefined);
   }
 
   async stop(): Promise<void> {
@@ -176,7 +188,7 @@ export class OutboxRelay {
       failpoint('relay-before-publish', ...rows.map((r) => r.type));
       // Sent in order on one connection, so JetStream stores them in order; acks awaited together.
       const acks = await Promise.all(
-        rows.map((r) => this.js.publish(r.subject, JSON.stringify(r.envelope), { msgID: r.id, timeout: 10_000 })),
+        rows.map((r) => this.js.publish(r.subject, JSON.stringify(r.envelope), { msgID: r.id, timeout: this.options.publishTimeoutMs ?? 2000 })),
       );
       failpoint('relay-after-publish', ...rows.map((r) => r.type));
       await em.query(`UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])`, [rows.map((r) => r.seq)]);

@@ -31,15 +31,15 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
+export async function startHarness(natsUrl = process.env.NATS_URL!): Promise<Harness> {
   const db = await createIsolatedDatabase();
   const ds = createServiceDataSource({ url: db.url, schema: 'harness', migrations: [CreateHarnessTables1700000000000] });
   await initialize(ds);
   await migrate(ds);
-  const nc = await connect({ servers: process.env.NATS_URL! });
+  const nc = await connect({ servers: natsUrl, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
   const namespace = uniqueNamespace();
   const subjects = new Subjects(namespace);
-  await provisionStreams(nc, subjects, { ...DEFAULT_STREAM_SETTINGS, storage: 'memory', maxAgeMs: 3600_000 });
+  await provisionStreams(nc, subjects, { ...DEFAULT_STREAM_SETTINGS, storage: natsUrl === process.env.NATS_URL ? 'memory' : 'file', maxAgeMs: 3600_000 });
   const outbox = new Outbox(subjects, 'runway/test');
   const relay = new OutboxRelay(ds, nc, { lockKey: 'runway.outbox.harness', logger: silentLogger, pollIntervalMs: 100 });
   return {
@@ -49,7 +49,7 @@ export async function startHarness(): Promise<Harness> {
       await relay.stop();
       await nc.close();
       await ds.destroy();
-      await dropNamespace(process.env.NATS_URL!, namespace);
+      await dropNamespace(natsUrl, namespace).catch(() => undefined);
       await db.drop();
     },
   };

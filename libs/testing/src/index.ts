@@ -3,3 +3,4 @@ export * from './infrastructure';
 export * from './isolation';
 export * from './fixtures';
 export * from './api-client';
+export * from './nats-server';

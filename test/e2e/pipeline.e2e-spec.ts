@@ -4,6 +4,9 @@
  * rollout. Then the same chain with processes killed at the worst moments.
  */
 import { randomSha, apiClient, eventually, TEST_ADMIN_TOKEN, type ApiClient } from '@runway/testing';
+import { jetstream } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { Events, Subjects } from '@runway/contracts';
 import { issueToken } from '../../tools/stack.cjs';
 import { type E2eRunway, startRunway } from './harness';
 
@@ -26,9 +29,11 @@ describe('pipeline end to end (real processes)', () => {
     await rw?.stop();
   });
 
-  async function landAndWaitForDeploy(message: string) {
+  async function landAndWaitForDeploy(message: string, correlationId: string) {
     const sha = randomSha();
-    const res = await buildbot.post('/revisions', { branch: 'stable', sha, message, author: 'Ada Lovelace' });
+    const res = await buildbot.raw('POST', '/revisions', JSON.stringify({ branch: 'stable', sha, message, author: 'Ada Lovelace' }), {
+      'x-correlation-id': correlationId,
+    });
     expect(res.status).toBe(202);
     const server = await eventually(async () => {
       const s = (await rollout.get('/servers')).body.find((x: { host: string }) => x.host === 'app1.example');
@@ -38,7 +43,7 @@ describe('pipeline end to end (real processes)', () => {
   }
 
   it('carries a [no-qa] landing to a deploy run by the agent and recorded by rollout', async () => {
-    const { sha, server } = await landAndWaitForDeploy('Fix a typo in the help text [no-qa]');
+    const { sha, server } = await landAndWaitForDeploy('Fix a typo in the help text [no-qa]', 'e2e-trace-1');
     expect(server.reachable).toBe(true);
     const rev = (await qaGate.get(`/revisions/${sha}`)).body;
     expect(rev).toMatchObject({ qaStatus: 'no-qa', branch: 'stable' });
@@ -49,6 +54,19 @@ describe('pipeline end to end (real processes)', () => {
     expect(detail).toMatchObject({ toSha: sha, status: 'succeeded' });
     expect(detail.deploys).toEqual([expect.objectContaining({ host: 'app1.example', status: 'succeeded', revision: sha })]);
     expect(rw.deployedLines('app1.example').filter((l) => l.startsWith(sha))).toHaveLength(1);
+
+    // One correlation id, from the HTTP request to the agent's report, across four processes.
+    const nc = await connect({ servers: process.env.NATS_URL! });
+    try {
+      const subjects = new Subjects(rw.namespace);
+      const stream = await jetstream(nc).streams.get(subjects.eventStream);
+      for (const type of [Events.RevisionLanded, Events.QaPassed, Events.Promoted, Events.DeployRequested, Events.DeployReported]) {
+        const m = await stream.getMessage({ last_by_subj: subjects.event(type.type, type === Events.DeployRequested || type === Events.DeployReported ? 'app1.example' : type === Events.Promoted ? 'production-stable' : 'stable') });
+        expect({ type: type.name, correlationid: JSON.parse(new TextDecoder().decode(m!.data)).correlationid }).toEqual({ type: type.name, correlationid: 'e2e-trace-1' });
+      }
+    } finally {
+      await nc.close();
+    }
   });
 
   it('does not apply an event twice when a consumer dies after its commit and before its ack', async () => {

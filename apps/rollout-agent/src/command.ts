@@ -1,5 +1,6 @@
 /** Runs one shell command (deploy, rollback, health check) with a timeout, keeping its output's tail. */
 import { spawn } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
 
 export interface CommandResult {
   ok: boolean;
@@ -15,12 +16,13 @@ export function runCommand(command: string, env: NodeJS.ProcessEnv, timeoutMs: n
   return new Promise((resolve) => {
     const child = spawn('/bin/sh', ['-c', command], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let tail = '';
-    const keep = (chunk: Buffer) => {
-      tail = (tail + chunk.toString('utf8')).slice(-TAIL_BYTES);
+    // One decoder per stream, so a character split across two reads stays whole.
+    const keep = (decoder: StringDecoder) => (chunk: Buffer) => {
+      tail = (tail + decoder.write(chunk)).slice(-TAIL_BYTES);
       onOutput?.();
     };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
+    child.stdout.on('data', keep(new StringDecoder('utf8')));
+    child.stderr.on('data', keep(new StringDecoder('utf8')));
     const timer = setTimeout(() => {
       tail += `\n[runway-agent] timed out after ${timeoutMs} ms; killed`;
       try {
@@ -35,7 +37,7 @@ export function runCommand(command: string, env: NodeJS.ProcessEnv, timeoutMs: n
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ ok: code === 0, code, tail, durationMs: Date.now() - started });
+      resolve({ ok: code === 0, code, tail: tail.slice(-TAIL_BYTES), durationMs: Date.now() - started });
     });
   });
 }

@@ -42,6 +42,7 @@ export class Subjects {
     if (!subject.startsWith(this.prefix)) return undefined;
     let rest = subject.slice(this.prefix.length);
     if (rest.startsWith('telemetry.')) rest = rest.slice('telemetry.'.length);
+    if (!rest.startsWith('runway.')) return undefined;
     const parts = rest.split('.');
     const v = parts.findIndex((p, i) => i > 0 && /^v[1-9][0-9]*$/.test(p));
     return v < 0 ? undefined : parts.slice(0, v + 1).join('.');

@@ -64,13 +64,19 @@ export function isPoison(err: unknown): boolean {
   return typeof driverCode === 'string' && driverCode.startsWith('22');
 }
 
+const OUTAGE_ERROR_NAMES = new Set(['ConnectionError', 'ClosedConnectionError', 'DrainingConnectionError', 'NoRespondersError', 'TimeoutError']);
+
 /** True for errors that mean Postgres or NATS is away: wait, never give up on the event. */
 export function isOutage(err: unknown): boolean {
-  const e = err as { code?: string; message?: string; driverError?: { code?: string } };
+  const e = err as { name?: string; code?: string; message?: string; driverError?: { code?: string } };
   const code = e?.driverError?.code ?? e?.code ?? '';
   if (/^(08|57P)/.test(code)) return true;
-  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code)) return true;
-  return /Connection terminated|connection.*(closed|refused|timeout)|timeout exceeded when trying to connect|CONNECTION_CLOSED|TIMEOUT|503/i.test(e?.message ?? '');
+  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code)) return true;
+  if (e?.name && OUTAGE_ERROR_NAMES.has(e.name)) return true;
+  // node-postgres and pg-pool say these in words only.
+  return /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly)/i.test(
+    e?.message ?? '',
+  );
 }
 
 export function backoffMs(deliveryCount: number): number {

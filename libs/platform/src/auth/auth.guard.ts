@@ -1,7 +1,8 @@
 /**
  * Every HTTP route is closed unless marked otherwise: a bearer token is required, and it must
- * grant one of the route's roles (`viewer` for unannotated routes; any role can read). `admin`
- * passes everywhere. The bootstrap admin token from the environment is compared by hash.
+ * grant one of the route's roles. An unannotated read needs `viewer` (any role can read); an
+ * unannotated write needs `admin`, so a write route someone forgot to annotate is closed, not
+ * open. `admin` passes everywhere. The bootstrap admin token is compared by hash.
  */
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
@@ -27,13 +28,14 @@ export class AuthGuard implements CanActivate {
     if (ctx.getType() !== 'http') return true;
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
-    const required = this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets) ?? ['viewer'];
     const req = ctx.switchToHttp().getRequest<{ headers: Record<string, string | undefined>; method: string; principal?: Principal }>();
+    const isRead = req.method === 'GET' || req.method === 'HEAD';
+    const required = this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets) ?? (isRead ? ['viewer'] : ['admin']);
 
     const header = req.headers['authorization'] ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) {
-      if (this.settings.publicReads && required.length === 1 && required[0] === 'viewer' && req.method === 'GET') return true;
+      if (this.settings.publicReads && isRead && required.length === 1 && required[0] === 'viewer') return true;
       throw new DomainError('UNAUTHENTICATED', 'a bearer token is required (Authorization: Bearer <token>)');
     }
     const principal = await this.resolve(match[1]);

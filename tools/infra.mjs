@@ -79,7 +79,7 @@ export async function ensureNats(log = console.log) {
   const bin = which.stdout.trim().split('\n')[0];
   if (!bin) {
     throw new Error(
-      'No NATS server: set NATS_URL, or install one (Debian: apt-get install nats-server; or docker compose up nats).',
+      'No NATS server: set NATS_URL, or install nats-server (Debian: apt-get install nats-server), or run one: docker run -d -p 127.0.0.1:4222:4222 nats:2.10 -js',
     );
   }
   const dir = join(STATE, 'nats');

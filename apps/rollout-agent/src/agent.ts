@@ -51,7 +51,7 @@ export class Agent {
     await retry(() => this.consumer.start(), this.log, 'waiting for the event stream');
     this.heartbeat = setInterval(() => void this.sendHeartbeat(), this.env.AGENT_HEARTBEAT_MS);
     await this.sendHeartbeat();
-    this.log.info({ host: this.env.AGENT_HOST, running: this.state.runningRevision }, 'agent ready');
+    this.log.info({ running: this.state.runningRevision, stateDir: this.env.AGENT_STATE_DIR }, 'agent ready');
   }
 
   async stop(): Promise<void> {

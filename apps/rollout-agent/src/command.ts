@@ -11,10 +11,19 @@ export interface CommandResult {
 
 const TAIL_BYTES = 8192;
 
+/** The agent's own credentials: a deploy script has no business with them. */
+const WITHHELD = ['RUNWAY_AGENT_TOKEN', 'NATS_TOKEN', 'NATS_PASSWORD', 'NATS_USER', 'RUNWAY_ADMIN_TOKEN'];
+
+export function commandEnvironment(extra: NodeJS.ProcessEnv, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env = { ...base, ...extra };
+  for (const key of WITHHELD) delete env[key];
+  return env;
+}
+
 export function runCommand(command: string, env: NodeJS.ProcessEnv, timeoutMs: number, onOutput?: () => void): Promise<CommandResult> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', command], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn('/bin/sh', ['-c', command], { env: commandEnvironment(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let tail = '';
     // One decoder per stream, so a character split across two reads stays whole.
     const keep = (decoder: StringDecoder) => (chunk: Buffer) => {

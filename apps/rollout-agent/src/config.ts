@@ -1,4 +1,5 @@
 /** The agent's environment, validated at start: a bad key stops it with the key named. */
+import { resolve } from 'node:path';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 import { describeErrors, HOST_PATTERN } from '@runway/contracts';
@@ -37,5 +38,6 @@ export function loadAgentEnv(source: NodeJS.ProcessEnv = process.env): AgentEnv 
   const env = plainToInstance(AgentEnv, raw);
   const errors = validateSync(env);
   if (errors.length) throw new Error(`invalid environment: ${describeErrors(errors).join('; ')}`);
+  env.AGENT_STATE_DIR = resolve(env.AGENT_STATE_DIR);
   return env;
 }

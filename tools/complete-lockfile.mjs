@@ -25,9 +25,13 @@ for (const [path, meta] of Object.entries(pk)) {
   for (const [dep, version] of Object.entries(meta.optionalDependencies ?? {})) {
     const nested = `${path ? `${path}/` : ''}node_modules/${dep}`;
     const top = `node_modules/${dep}`;
-    if (pk[nested] || pk[top]?.version === version || missing.get(top)?.version === version) continue;
+    if (pk[nested]) continue;
+    const isExact = /^\d+\.\d+\.\d+(-[\w.]+)?$/.test(version);
+    const atTop = pk[top]?.version ?? missing.get(top)?.version;
+    // A range is taken as met by whatever the top level holds; an exact pin must match it.
+    if (atTop && (!isExact || atTop === version)) continue;
     // Where the top level holds (or will hold) another version, this one nests under its parent.
-    missing.set(pk[top] || missing.has(top) ? nested : top, { dep, version });
+    missing.set(atTop ? nested : top, { dep, version });
   }
 }
 if (missing.size === 0) process.exit(0);

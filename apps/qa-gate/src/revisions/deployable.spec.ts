@@ -1,5 +1,6 @@
 import type { QaStatus } from '@runway/contracts';
-import { computeDeployable, readCommitMarkers, type RevisionQa } from './deployable';
+import fc from 'fast-check';
+import { computeDeployable, dbPatchMatcher, DeployableWalk, nextAction, readCommitMarkers, type RevisionQa } from './deployable';
 
 function revs(spec: [number, QaStatus, number?][]): RevisionQa[] {
   return spec.map(([revno, status, fixedByRevno]) => ({ revno, sha: `${revno}`.padStart(7, '0'), status, fixedByRevno, db: false }));
@@ -52,31 +53,122 @@ describe('the deployable revision (Launchpad rule)', () => {
     expect(computeDeployable([])).toEqual({ deployable: null, range: [], blocker: null });
   });
 
-  it('matches a brute-force reading of the rule on random histories', () => {
-    const statuses: QaStatus[] = ['ok', 'ok', 'ok', 'bad', 'needs-testing', 'untestable', 'no-qa'];
-    let seed = 42;
-    const rand = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
-    };
-    for (let trial = 0; trial < 2000; trial++) {
-      const n = 1 + rand(12);
-      const list: RevisionQa[] = [];
-      for (let i = 1; i <= n; i++) {
-        const status = statuses[rand(statuses.length)];
-        const fix = status === 'bad' && rand(3) > 0 ? i + 1 + rand(n) : undefined;
-        list.push({ revno: i, sha: String(i).padStart(7, '0'), status, fixedByRevno: fix, db: false });
-      }
-      // Brute force: r is deployable if every revision up to r passes, or is bad and fixed at or below r.
-      let expected: number | null = null;
-      for (let r = 1; r <= n; r++) {
-        const ok = list.slice(0, r).every((x) =>
-          ['ok', 'untestable', 'no-qa'].includes(x.status) || (x.status === 'bad' && x.fixedByRevno != null && x.fixedByRevno <= r),
-        );
-        if (ok) expected = r;
-      }
-      expect(computeDeployable(list).deployable?.revno ?? null).toBe(expected);
-    }
+  it('stops at a revision not yet read from git, whatever its status', () => {
+    const list = revs([[1, 'ok'], [2, 'ok'], [3, 'ok']]);
+    list[1].enriched = false;
+    const r = computeDeployable(list);
+    expect(r.deployable?.revno).toBe(1);
+    expect(r.blocker).toMatchObject({ revno: 2, kind: 'not-enriched', actor: 'runway' });
+  });
+
+  it('names a fix that needs testing as such', () => {
+    const r = computeDeployable(revs([[1, 'bad', 3], [2, 'ok'], [3, 'needs-testing']]));
+    expect(r.blocker).toMatchObject({ revno: 3, kind: 'needs-testing-fix', fixes: 1, actor: 'qa' });
+  });
+});
+
+describe('the incremental walk', () => {
+  it('gives the same answer fed in chunks as in one go', () => {
+    fc.assert(
+      fc.property(history(), fc.integer({ min: 1, max: 7 }), (list, chunk) => {
+        const walk = new DeployableWalk();
+        for (let i = 0; i < list.length && walk.feed(list.slice(i, i + chunk)); i += chunk);
+        expect(summary(walk.finish())).toEqual(summary(computeDeployable(list)));
+      }),
+    );
+  });
+
+  it('stops reading once a fix lies beyond everything landed', () => {
+    const walk = new DeployableWalk(3);
+    expect(walk.feed(revs([[1, 'ok'], [2, 'bad', 9]]))).toBe(false);
+    expect(walk.finish().blocker).toMatchObject({ revno: 2, kind: 'fix-not-landed' });
+  });
+});
+
+/** The rule read literally: r is deployable if every revision up to r passes, or is bad and fixed at or below r. */
+function reference(list: RevisionQa[]): number | null {
+  let best: number | null = null;
+  for (let i = 0; i < list.length; i++) {
+    const r = list[i].revno;
+    const ok = list.slice(0, i + 1).every(
+      (x) => x.enriched !== false && (['ok', 'untestable', 'no-qa'].includes(x.status) || (x.status === 'bad' && x.fixedByRevno != null && x.fixedByRevno <= r && list.some((y) => y.revno === x.fixedByRevno))),
+    );
+    if (ok) best = r;
+  }
+  return best;
+}
+
+function history() {
+  const status = fc.constantFrom<QaStatus>('ok', 'ok', 'ok', 'bad', 'needs-testing', 'untestable', 'no-qa');
+  return fc
+    .array(fc.record({ status, fixAhead: fc.option(fc.integer({ min: 1, max: 15 }), { nil: undefined }), enriched: fc.boolean() }), { maxLength: 40 })
+    .map((spec) =>
+      spec.map((s, i) => ({
+        revno: i + 1,
+        sha: String(i + 1).padStart(7, '0'),
+        status: s.status,
+        fixedByRevno: s.status === 'bad' && s.fixAhead !== undefined ? i + 1 + s.fixAhead : null,
+        db: false,
+        enriched: s.enriched || i % 3 !== 0,
+      })),
+    );
+}
+
+function summary(r: ReturnType<typeof computeDeployable>) {
+  return { deployable: r.deployable?.revno ?? null, range: r.range.map((x) => x.revno), blocker: r.blocker?.revno ?? null };
+}
+
+describe('the rule against its literal reading (fast-check)', () => {
+  it('agrees on every random history', () => {
+    fc.assert(
+      fc.property(history(), (list) => {
+        expect(computeDeployable(list).deployable?.revno ?? null).toBe(reference(list));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('never ships a bad revision without its fix, nor anything past a blocker', () => {
+    fc.assert(
+      fc.property(history(), (list) => {
+        const { range, blocker, deployable } = computeDeployable(list);
+        for (const r of range) if (r.status === 'bad') expect(r.fixedByRevno! <= deployable!.revno).toBe(true);
+        if (blocker && deployable) expect(deployable.revno).toBeLessThan(blocker.revno + (blocker.kind === 'fix-not-landed' ? 1000 : 0));
+      }),
+    );
+  });
+});
+
+describe('the next action', () => {
+  it("in Launchpad's example, tells QA that marking r45 ok releases r46", () => {
+    const list = revs([[41, 'ok'], [42, 'ok'], [43, 'bad', 46], [44, 'ok'], [45, 'needs-testing'], [46, 'ok']]);
+    const action = nextAction(list, computeDeployable(list));
+    expect(action).toMatchObject({ actor: 'qa', revno: 45, wouldMakeDeployable: 46, wouldRelease: 4 });
+    expect(action!.description).toMatch(/test r45.*r46 becomes deployable \(4 more revisions\)/);
+  });
+
+  it('tells the developer to land a fix for a bad revision', () => {
+    const list = revs([[1, 'ok'], [2, 'bad'], [3, 'ok']]);
+    const action = nextAction(list, computeDeployable(list));
+    expect(action).toMatchObject({ actor: 'developer', revno: 2 });
+    expect(action!.description).toMatch(/\[rollback=2\]/);
+  });
+
+  it('has nothing to suggest when nothing blocks', () => {
+    const list = revs([[1, 'ok']]);
+    expect(nextAction(list, computeDeployable(list))).toBeNull();
+  });
+});
+
+describe('DB patch detection', () => {
+  it('matches the default pattern and nothing else', () => {
+    const isPatch = dbPatchMatcher('database/schema/patch-*.sql');
+    expect(isPatch('database/schema/patch-2209-00-1.sql')).toBe(true);
+    expect(isPatch('database/schema/patch-2209-00-1.sql.orig')).toBe(false);
+    expect(isPatch('database/schema/nested/patch-1.sql')).toBe(false);
+    expect(isPatch('lib/lp/database/schema/patch-1.sql')).toBe(false);
+    expect(isPatch('database/schema/comments.sql')).toBe(false);
+    expect(dbPatchMatcher('**/migrations/*.sql')('a/b/migrations/001.sql')).toBe(true);
   });
 });
 

@@ -1,12 +1,13 @@
 /**
- * qa-gate: records every revision that lands, keeps its QA status, and decides by Launchpad's
- * rule which revision is deployable, publishing `qa-passed` when that moves forward.
+ * qa-gate: records every revision that lands (from buildbot, the API or NATS), reads it from
+ * git, keeps its QA status, and decides by Launchpad's rule which revision is deployable,
+ * publishing `qa-passed` when that moves forward and the QA tip for the QA environments.
  */
 import type { ServiceDefinition } from '@runway/platform';
 import { AppModule } from './app.module';
 import { QaGateEnv } from './config';
 import { migrations } from './db/migrations';
-import { BranchStateEntity, QaHistoryEntity, RevisionEntity } from './revisions/revision.entity';
+import { BranchStateEntity, BuildEventEntity, QaHistoryEntity, RevisionEntity } from './revisions/revision.entity';
 
 export const qaGate: ServiceDefinition<QaGateEnv> = {
   name: 'qa-gate',
@@ -14,6 +15,6 @@ export const qaGate: ServiceDefinition<QaGateEnv> = {
   title: 'QA gate',
   env: QaGateEnv,
   migrations,
-  entities: [RevisionEntity, QaHistoryEntity, BranchStateEntity],
+  entities: [RevisionEntity, QaHistoryEntity, BuildEventEntity, BranchStateEntity],
   module: AppModule,
 };

@@ -67,12 +67,14 @@ describe('qa-gate', () => {
     const buildbot = await clientWith(['buildbot']);
     const sha = randomSha();
     const landing = { branch: 'stable', sha, message: 'Tidy the README [no-qa]', author: 'Ada' };
-    expect((await buildbot.post('/revisions', landing)).status).toBe(202);
-    expect((await buildbot.post('/revisions', landing)).status).toBe(202);
+    const first = await buildbot.post('/revisions', landing);
+    expect(first.status).toBe(202);
+    expect(first.body).toMatchObject({ recorded: true, revno: 1, qaStatus: 'no-qa' });
+    const again = await buildbot.post('/revisions', landing);
+    expect(again.status).toBe(202);
+    expect(again.body).toMatchObject({ recorded: false, revno: 1 });
 
-    const rev = await eventually(async () => (await admin.get('/revisions?branch=stable')).body.find((r: { sha: string }) => r.sha === sha), {
-      what: 'revision recorded',
-    });
+    const rev = (await admin.get('/revisions?branch=stable')).body.items.find((r: { sha: string }) => r.sha === sha);
     expect(rev).toMatchObject({ revno: 1, qaStatus: 'no-qa', author: 'Ada', reportedBy: 'buildbot' });
     const dep = await eventually(async () => {
       const d = (await admin.get('/deployable')).body;
@@ -89,7 +91,7 @@ describe('qa-gate', () => {
     expect(passed.data).toMatchObject({ branch: 'stable', sha, revno: 1, containsDbRevision: false });
     expect(passed.correlationid).toBeTruthy();
 
-    const all = (await admin.get('/revisions?branch=stable')).body;
+    const all = (await admin.get('/revisions?branch=stable')).body.items;
     expect(all.filter((r: { sha: string }) => r.sha === sha)).toHaveLength(1);
   });
 
@@ -98,18 +100,18 @@ describe('qa-gate', () => {
     const js = jetstream(nc);
     const event = (sha: string) => ({
       specversion: '1.0', id: randomUUID(), source: 'pqm', type: Events.RevisionLanded.type, time: new Date().toISOString(),
-      datacontenttype: 'application/json', correlationid: randomUUID(), data: { branch: 'side', sha, revno: 7, landedAt: new Date().toISOString() },
+      datacontenttype: 'application/json', correlationid: randomUUID(), data: { branch: 'production-devel', sha, revno: 7, landedAt: new Date().toISOString() },
     });
     const first = event(randomSha());
     const clash = event(randomSha());
-    await js.publish(subjects.event(Events.RevisionLanded.type, 'side'), JSON.stringify(first));
-    await js.publish(subjects.event(Events.RevisionLanded.type, 'side'), JSON.stringify(clash));
+    await js.publish(subjects.event(Events.RevisionLanded.type, 'production-devel'), JSON.stringify(first));
+    await js.publish(subjects.event(Events.RevisionLanded.type, 'production-devel'), JSON.stringify(clash));
     await eventually(async () => (await admin.get(`/revisions/${first.data.sha}`)).status === 200, { what: 'first landing recorded' });
     const dlq = await jetstream(nc).streams.get(subjects.deadLetterStream);
-    const dead = await eventually(() => dlq.getMessage({ last_by_subj: subjects.deadLetter(subjects.event(Events.RevisionLanded.type, 'side')) }).catch(() => null), {
+    const dead = await eventually(() => dlq.getMessage({ last_by_subj: subjects.deadLetter(subjects.event(Events.RevisionLanded.type, 'production-devel')) }).catch(() => null), {
       what: 'dead letter',
     });
-    expect(dead.header.get('Runway-Dead-Letter-Reason')).toMatch(/handler rejected the event: r7 on side is already/);
+    expect(dead.header.get('Runway-Dead-Letter-Reason')).toMatch(/handler rejected the event: r7 on production-devel is already/);
     expect(JSON.parse(new TextDecoder().decode(dead.data)).id).toBe(clash.id);
     expect((await admin.get(`/revisions/${clash.data.sha}`)).status).toBe(404);
   });

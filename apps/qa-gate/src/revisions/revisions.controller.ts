@@ -1,31 +1,33 @@
-/** The revisions API, and the `revision-landed` consumer. Thin: each calls one service method. */
-import { Body, Controller, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
+/** QA's API: revisions, their status and fixes, the deployable revision; and the `promoted` consumer. */
+import { Body, Controller, Get, Inject, Param, Patch, Put, Query } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { type CloudEvent, Events, type RevisionLandedV1 } from '@runway/contracts';
+import { type CloudEvent, Events, type PromotedV1 } from '@runway/contracts';
 import type { JetStreamContext } from '@runway/messaging';
-import { CurrentPrincipal, type Principal, Roles } from '@runway/platform';
-import { DeployableQuery, LandRevisionDto, ListRevisionsQuery, SetQaStatusDto } from './dto/revision.dto';
+import { CurrentPrincipal, type Principal, Roles, RUNWAY_ENV } from '@runway/platform';
+import type { QaGateEnv } from '../config';
+import { DeployableService } from './deployable.service';
+import { DeployableQuery, LinkFixDto, ListRevisionsQuery, SetQaStatusDto } from './dto/revision.dto';
+import { RevisionsRepository } from './revisions.repository';
 import { RevisionsService } from './revisions.service';
 
 @ApiTags('revisions')
 @ApiBearerAuth()
 @Controller()
 export class RevisionsController {
-  constructor(@Inject(RevisionsService) private readonly revisions: RevisionsService) {}
-
-  @Post('revisions')
-  @HttpCode(202)
-  @Roles('buildbot')
-  land(@Body() dto: LandRevisionDto, @CurrentPrincipal() who: Principal) {
-    return this.revisions.acceptLanding(dto, who.name);
-  }
+  constructor(
+    @Inject(RevisionsService) private readonly revisions: RevisionsService,
+    @Inject(DeployableService) private readonly deployable: DeployableService,
+    @Inject(RevisionsRepository) private readonly repo: RevisionsRepository,
+    @Inject(RUNWAY_ENV) private readonly env: QaGateEnv,
+  ) {}
 
   @Get('revisions')
   list(@Query() q: ListRevisionsQuery) {
-    return this.revisions.list({ branch: q.branch, status: q.status, limit: q.limit, beforeRevno: q.before });
+    return this.revisions.list({ branch: q.branch, status: q.status, limit: q.limit, beforeRevno: q.before, since: q.since ? new Date(q.since) : undefined });
   }
 
+  /** One revision by id or sha, with its QA history, builds, DB flag and fix links. */
   @Get('revisions/:id')
   get(@Param('id') id: string) {
     return this.revisions.get(id);
@@ -37,13 +39,21 @@ export class RevisionsController {
     return this.revisions.setStatus(id, dto, who.name);
   }
 
-  @Get('deployable')
-  deployable(@Query() q: DeployableQuery) {
-    return this.revisions.deployable(q.branch);
+  @Put('revisions/:id/fix')
+  @Roles('qa')
+  linkFix(@Param('id') id: string, @Body() dto: LinkFixDto, @CurrentPrincipal() who: Principal) {
+    return this.revisions.linkFix(id, dto.fixedBy, who.name);
   }
 
-  @EventPattern<string>(Events.RevisionLanded.type)
-  onLanded(@Payload() event: CloudEvent<RevisionLandedV1>, @Ctx() ctx: JetStreamContext) {
-    return this.revisions.recordLanding(event, ctx.tx);
+  /** The last promoted and the deployable revision, what blocks the next one, and who must act. */
+  @Get('deployable')
+  deployableNow(@Query() q: DeployableQuery) {
+    return this.deployable.explain(q.branch);
+  }
+
+  @EventPattern<string>(Events.Promoted.type)
+  async onPromoted(@Payload() e: CloudEvent<PromotedV1>, @Ctx() ctx: JetStreamContext) {
+    if (e.data.cause === 'security-fix') return;
+    await this.repo.savePromoted(ctx.tx, this.env.QA_BRANCH, e.data.toRevno ?? null, e.data.toSha, new Date(e.time));
   }
 }

@@ -15,6 +15,9 @@ export class RevisionLandedV1 {
   @IsISO8601({ strict: true }) landedAt!: string;
   @IsOptional() @IsUrl({ require_tld: false }) buildUrl?: string;
   @IsOptional() @IsString() @MaxLength(64) reportedBy?: string;
+  /** Paths the revision changed, when the sender knows them (git enrichment fills them otherwise). */
+  @IsOptional() @IsArray() @ArrayMaxSize(100000) @IsString({ each: true }) @MaxLength(4096, { each: true }) files?: string[];
+  @IsOptional() @IsInt() @Min(0) buildId?: number;
 }
 
 export class QaStatusChangedV1 {
@@ -34,6 +37,19 @@ export class QaPassedV1 {
   @IsInt() @Min(1) revno!: number;
   /** The deployable revision before this one, if there was one. */
   @IsOptional() @IsString() @Matches(SHA_PATTERN) previousSha?: string;
+  /** The revisions since the previous deployable one; long ranges keep the newest and every DB one. */
   @IsArray() @ArrayMaxSize(100000) @ValidateNested({ each: true }) @Type(() => RevisionRef) range!: RevisionRef[];
+  /** How many revisions the range really holds, when `range` was shortened. */
+  @IsOptional() @IsInt() @Min(0) rangeCount?: number;
+  @IsBoolean() containsDbRevision!: boolean;
+}
+
+/** The tip of the QA branch moved: the QA environments (qastaging, edge) should run it. */
+export class QaTipMovedV1 {
+  @IsString() @Matches(BRANCH_PATTERN) branch!: string;
+  @IsString() @Matches(SHA_PATTERN) sha!: string;
+  @IsInt() @Min(1) revno!: number;
+  @IsOptional() @IsString() @Matches(SHA_PATTERN) previousSha?: string;
+  /** Whether any revision since the previous tip changes the schema. */
   @IsBoolean() containsDbRevision!: boolean;
 }

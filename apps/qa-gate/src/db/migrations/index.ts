@@ -1,4 +1,5 @@
 /** qa-gate's migrations, oldest first. Append only. */
 import { Initial1763790000000 } from './1763790000000-initial';
+import { LandingsAndEnrichment1763800000000 } from './1763800000000-landings-and-enrichment';
 
-export const migrations = [Initial1763790000000];
+export const migrations = [Initial1763790000000, LandingsAndEnrichment1763800000000];

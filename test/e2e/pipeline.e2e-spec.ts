@@ -49,7 +49,7 @@ describe('pipeline end to end (real processes)', () => {
     expect(rev).toMatchObject({ qaStatus: 'no-qa', branch: 'stable' });
     const promotions = (await apiClient(rw.urls.promotion, TEST_ADMIN_TOKEN).get('/promotions')).body;
     expect(promotions[0]).toMatchObject({ toSha: sha, cause: 'qa-passed', deployKind: 'no-downtime' });
-    const rollouts = (await rollout.get('/rollouts')).body;
+    const rollouts = (await rollout.get('/rollouts')).body.filter((r: { cause: string }) => r.cause === 'promoted');
     const detail = (await rollout.get(`/rollouts/${rollouts[0].id}`)).body;
     expect(detail).toMatchObject({ toSha: sha, status: 'succeeded' });
     expect(detail.deploys).toEqual([expect.objectContaining({ host: 'app1.example', status: 'succeeded', revision: sha })]);
@@ -69,6 +69,28 @@ describe('pipeline end to end (real processes)', () => {
     }
   });
 
+  it('deploys every landing to the QA environments at once, and to production only once QA passes it', async () => {
+    await rw.addAgent('qa1.example', { environment: 'qastaging' });
+    await eventually(async () => (await rollout.get('/servers')).body.find((s: { host: string }) => s.host === 'qa1.example'), { what: 'QA agent registered' });
+    const sha = randomSha();
+    expect((await buildbot.post('/revisions', { branch: 'stable', sha, message: 'Rework the login page' })).status).toBe(202);
+    await eventually(async () => {
+      const s = (await rollout.get('/servers')).body.find((x: { host: string }) => x.host === 'qa1.example');
+      return s?.runningRevision === sha;
+    }, { what: 'qastaging running the tip', timeoutMs: 30_000 });
+    const app1 = (await rollout.get('/servers')).body.find((x: { host: string }) => x.host === 'app1.example');
+    expect(app1.runningRevision).not.toBe(sha);
+    const tipRollout = (await rollout.get('/rollouts')).body.find((r: { toSha: string }) => r.toSha === sha);
+    expect(tipRollout).toMatchObject({ cause: 'qa-tip', status: 'succeeded' });
+    // Mark it ok: it passes QA, is promoted, and production follows.
+    const qa = apiClient(rw.urls['qa-gate'], await issueToken(rw.urls['qa-gate'], TEST_ADMIN_TOKEN, { name: 'qa', roles: ['qa'] }));
+    expect((await qa.patch(`/revisions/${sha}/qa`, { status: 'ok' })).status).toBe(200);
+    await eventually(async () => {
+      const s = (await rollout.get('/servers')).body.find((x: { host: string }) => x.host === 'app1.example');
+      return s?.runningRevision === sha;
+    }, { what: 'production running it once it passed', timeoutMs: 30_000 });
+  });
+
   it('does not apply an event twice when a consumer dies after its commit and before its ack', async () => {
     // rollout dies right after committing its handling of `promoted`, before acking it.
     const dying = await rw.restart('rollout', { RUNWAY_FAILPOINTS: 'consumer-after-commit:runway.promotion.promoted.v1' });
@@ -84,7 +106,7 @@ describe('pipeline end to end (real processes)', () => {
     }, { what: 'deploy after the crash', timeoutMs: 30_000 });
     // The redelivered `promoted` (after EVENT_ACK_WAIT_MS) must not plan a second rollout.
     await new Promise((r) => setTimeout(r, 3000));
-    const rollouts = (await rollout.get('/rollouts')).body.filter((r: { toSha: string }) => r.toSha === sha);
+    const rollouts = (await rollout.get('/rollouts')).body.filter((r: { toSha: string; cause: string }) => r.toSha === sha && r.cause === 'promoted');
     expect(rollouts).toHaveLength(1);
     expect(rw.deployedLines('app1.example').filter((l) => l.startsWith(sha))).toHaveLength(1);
   });

@@ -4,6 +4,7 @@ import type { DeployKind } from '@runway/contracts';
 
 export type DeployState = 'requested' | 'started' | 'succeeded' | 'failed' | 'rolled-back';
 export type RolloutState = 'in-progress' | 'succeeded' | 'failed' | 'no-servers';
+export type RolloutCause = 'promoted' | 'qa-tip';
 
 @Entity('servers')
 export class ServerEntity {
@@ -20,7 +21,9 @@ export class ServerEntity {
 @Entity('rollouts')
 export class RolloutEntity {
   @PrimaryColumn('uuid') id!: string;
-  @Column('uuid', { name: 'promotion_id' }) promotionId!: string;
+  /** The promotion id, or the id of the qa-tip-moved event, this rollout carries out. */
+  @Column('text', { name: 'source_id' }) sourceId!: string;
+  @Column('text') cause!: RolloutCause;
   @Column('text', { name: 'to_sha' }) toSha!: string;
   @Column('int', { name: 'to_revno', nullable: true }) toRevno!: number | null;
   @Column('text') kind!: DeployKind;

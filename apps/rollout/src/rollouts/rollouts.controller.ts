@@ -2,7 +2,7 @@
 import { Body, Controller, DefaultValuePipe, Get, Inject, Param, ParseIntPipe, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { type AgentHeartbeatV1, type CloudEvent, type DeployReportedV1, Events, type PromotedV1 } from '@runway/contracts';
+import { type AgentHeartbeatV1, type CloudEvent, type DeployReportedV1, Events, type PromotedV1, type QaTipMovedV1 } from '@runway/contracts';
 import type { JetStreamContext } from '@runway/messaging';
 import { CurrentPrincipal, type Principal, Roles } from '@runway/platform';
 import { RegisterAgentDto } from './dto/register-agent.dto';
@@ -38,6 +38,11 @@ export class RolloutsController {
   @EventPattern<string>(Events.Promoted.type)
   onPromoted(@Payload() e: CloudEvent<PromotedV1>, @Ctx() ctx: JetStreamContext) {
     return this.rollouts.onPromoted(e, ctx.tx);
+  }
+
+  @EventPattern<string>(Events.QaTipMoved.type)
+  onQaTipMoved(@Payload() e: CloudEvent<QaTipMovedV1>, @Ctx() ctx: JetStreamContext) {
+    return this.rollouts.onQaTipMoved(e, ctx.tx);
   }
 
   @EventPattern<string>(Events.DeployReported.type, { concurrency: 8 })

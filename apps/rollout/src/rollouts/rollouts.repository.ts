@@ -31,8 +31,8 @@ export class RolloutsRepository {
     return (res.affected ?? 0) > 0;
   }
 
-  rolloutForPromotion(em: EntityManager, promotionId: string): Promise<RolloutEntity | null> {
-    return em.findOne(RolloutEntity, { where: { promotionId } });
+  rolloutFor(em: EntityManager, sourceId: string): Promise<RolloutEntity | null> {
+    return em.findOne(RolloutEntity, { where: { sourceId } });
   }
 
   async insertRollout(em: EntityManager, r: RolloutEntity, deploys: DeployEntity[]): Promise<void> {

@@ -1,19 +1,19 @@
 /**
- * Turns each promotion into one deploy per registered server, records what agents report, and
- * keeps each server's running revision. Planning is idempotent per promotion; reports move a
- * deploy forward only.
+ * Turns each promotion into one deploy per production server, and each move of the QA tip
+ * into one deploy per QA-environment server; records what agents report, and keeps each
+ * server's running revision. Planning is idempotent per cause; reports move a deploy forward only.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import {
-  type AgentHeartbeatV1, type CloudEvent, type DeployReportedV1, Events, type PromotedV1,
+  type AgentHeartbeatV1, type CloudEvent, type DeployKind, type DeployReportedV1, Events, type PromotedV1, type QaTipMovedV1,
 } from '@runway/contracts';
 import { Outbox } from '@runway/messaging';
 import { DomainError, type Principal, RUNWAY_ENV } from '@runway/platform';
 import type { RolloutEnv } from '../config';
 import { nextDeployState, rolloutStateOf } from './deploy-state';
-import type { DeployEntity, ServerEntity } from './rollout.entity';
+import type { DeployEntity, RolloutCause, ServerEntity } from './rollout.entity';
 import { RolloutsRepository } from './rollouts.repository';
 import type { RegisterAgentDto } from './dto/register-agent.dto';
 
@@ -45,27 +45,50 @@ export class RolloutsService {
     await this.repo.heartbeat(em, event.data.host, new Date(event.time), event.data.runningRevision);
   }
 
+  /** Production servers follow production-stable. */
   async onPromoted(event: CloudEvent<PromotedV1>, em: EntityManager): Promise<void> {
     const p = event.data;
-    if (await this.repo.rolloutForPromotion(em, p.promotionId)) return;
-    const servers = await this.repo.servers(em);
+    await this.plan(em, {
+      sourceId: p.promotionId, cause: 'promoted', sha: p.toSha, revno: p.toRevno, kind: p.deployKind,
+      servers: (s) => !this.env.isQaEnvironment(s.environment),
+    });
+  }
+
+  /** The QA environments follow the tip of the QA branch, after every landing, with no one asked. */
+  async onQaTipMoved(event: CloudEvent<QaTipMovedV1>, em: EntityManager): Promise<void> {
+    const t = event.data;
+    await this.plan(em, {
+      sourceId: event.id, cause: 'qa-tip', sha: t.sha, revno: t.revno, kind: t.containsDbRevision ? 'downtime' : 'no-downtime',
+      servers: (s) => this.env.isQaEnvironment(s.environment),
+    });
+  }
+
+  private async plan(
+    em: EntityManager,
+    p: { sourceId: string; cause: RolloutCause; sha: string; revno?: number; kind: DeployKind; servers: (s: ServerEntity) => boolean },
+  ): Promise<void> {
+    if (await this.repo.rolloutFor(em, p.sourceId)) return;
+    const servers = (await this.repo.servers(em)).filter(p.servers);
     const rolloutId = randomUUID();
     const now = new Date();
     const deploys: DeployEntity[] = servers.map((s) => ({
-      id: randomUUID(), rolloutId, host: s.host, revision: p.toSha, previousRevision: s.runningRevision, status: 'requested',
+      id: randomUUID(), rolloutId, host: s.host, revision: p.sha, previousRevision: s.runningRevision, status: 'requested',
       outputTail: null, requestedAt: now, updatedAt: now,
     }));
     await this.repo.insertRollout(em, {
-      id: rolloutId, promotionId: p.promotionId, toSha: p.toSha, toRevno: p.toRevno ?? null, kind: p.deployKind,
+      id: rolloutId, sourceId: p.sourceId, cause: p.cause, toSha: p.sha, toRevno: p.revno ?? null, kind: p.kind,
       status: rolloutStateOf(deploys.map((d) => d.status)), createdAt: now, finishedAt: deploys.length ? null : now,
     }, deploys);
-    for (const d of deploys) {
-      const server = servers.find((s) => s.host === d.host)!;
-      await this.outbox.enqueue(em, Events.DeployRequested, {
-        deployId: d.id, rolloutId, host: d.host, environment: server.environment, revision: p.toSha, revno: p.toRevno,
-        previousRevision: d.previousRevision ?? undefined, kind: p.deployKind, carryCowboys: [],
-      });
-    }
+    await this.outbox.enqueueMany(
+      em,
+      deploys.map((d) => ({
+        def: Events.DeployRequested,
+        data: {
+          deployId: d.id, rolloutId, host: d.host, environment: servers.find((s) => s.host === d.host)!.environment, revision: p.sha,
+          revno: p.revno, previousRevision: d.previousRevision ?? undefined, kind: p.kind, carryCowboys: [],
+        },
+      })),
+    );
   }
 
   async onDeployReported(event: CloudEvent<DeployReportedV1>, em: EntityManager): Promise<void> {

@@ -1,57 +1,381 @@
 /**
- * Moves production to each revision QA approves, in order and once: every replica takes the
- * branch's advisory lock, reads where production stands, and promotes only forward. The
- * promotion and its `promoted` event commit together.
+ * Moves production-stable in the real repository the moment QA approves, and never backwards.
+ *
+ * Every change goes through `advance`, under the production branch's advisory lock (so
+ * replicas take turns), after fetching the remote:
+ *   1. If the remote branch moved without us (a person, or a push whose record a crash lost),
+ *      a forward move is adopted and announced; anything else holds.
+ *   2. Security fixes not yet in production go first, even when locked or frozen.
+ *   3. Unless locked or frozen, the newest approval goes: a fast-forward when production is its
+ *      ancestor; otherwise a merge commit made by Runway, so no security fix is ever dropped;
+ *      on a conflict, nothing is pushed and the promotion is held with the reason.
+ * The push is a compare-and-set on the remote ref. The promotion, its `promoted` event and the
+ * approvals it ships commit together. If git cannot be reached, approvals wait and are retried.
  */
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
-import { type CloudEvent, Events, type QaPassedV1 } from '@runway/contracts';
+import {
+  type CloudEvent, type DeployKind, Events, type HoldReason, type PromotionCause, type QaPassedV1, type RevisionLandedV1, type RevisionRef,
+} from '@runway/contracts';
 import { Outbox } from '@runway/messaging';
-import { PINO_LOGGER, RUNWAY_ENV } from '@runway/platform';
+import { DomainError, PINO_LOGGER, RUNWAY_ENV } from '@runway/platform';
 import type { PromotionEnv } from '../config';
-import { decidePromotion, deployKindFor } from './promotion-rules';
-import { PromotionsRepository } from './promotions.repository';
+import { ProductionRepository } from '../git/production.repository';
+import { activeFreeze, type FreezeWindow, parseFreezeWindows } from './freeze-windows';
+import type { PromotionKind } from './promotion.entity';
+import { deployKindFor } from './promotion-rules';
+import { type Approval, PromotionsRepository } from './promotions.repository';
+
+interface Move {
+  cause: PromotionCause;
+  requestedBy: string;
+  revno: number | null;
+  revisions: RevisionRef[];
+  forced?: boolean;
+  reason?: string;
+}
+
+const short = (sha: string) => sha.slice(0, 10);
 
 @Injectable()
-export class PromotionsService {
+export class PromotionsService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly git: ProductionRepository | null;
+  private readonly freezes: FreezeWindow[];
+  private readonly branch: string;
+  private timer: NodeJS.Timeout | null = null;
+  private lastGitError: { at: Date; message: string } | null = null;
+
   constructor(
     @Inject(PromotionsRepository) private readonly repo: PromotionsRepository,
     @Inject(Outbox) private readonly outbox: Outbox,
     @Inject(RUNWAY_ENV) private readonly env: PromotionEnv,
     @Inject(PINO_LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.branch = env.PRODUCTION_BRANCH;
+    this.freezes = parseFreezeWindows(env.PROMOTION_FREEZES);
+    this.git = env.PROMOTION_GIT_REMOTE
+      ? new ProductionRepository(env.PROMOTION_GIT_REMOTE, env.PROMOTION_GIT_WORKDIR, { name: env.PROMOTION_GIT_AUTHOR_NAME, email: env.PROMOTION_GIT_AUTHOR_EMAIL })
+      : null;
+  }
+
+  onApplicationBootstrap(): void {
+    const tick = () => {
+      void this.retry().finally(() => {
+        this.timer = setTimeout(tick, this.env.PROMOTION_RETRY_SECONDS * 1000);
+        this.timer.unref();
+      });
+    };
+    this.timer = setTimeout(tick, this.env.PROMOTION_RETRY_SECONDS * 1000);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  // ---- what comes in ------------------------------------------------------------------------
 
   async onQaPassed(event: CloudEvent<QaPassedV1>, em: EntityManager): Promise<void> {
-    const branch = this.env.PRODUCTION_BRANCH;
     const d = event.data;
-    await this.repo.lock(em, branch);
-    const current = await this.repo.state(em, branch);
-    const decision = decidePromotion(current, { revno: d.revno, sha: d.sha });
-    if (decision.action === 'skip') {
-      this.logger.info({ revno: d.revno, sha: d.sha }, decision.reason);
-      return;
+    if (d.branch !== this.env.QA_BRANCH) return;
+    await this.repo.lock(em, this.branch);
+    await this.repo.addApproval(em, { sha: d.sha, branch: d.branch, revno: d.revno, range: d.range, containsDb: d.containsDbRevision });
+    await this.advance(em, 'qa-gate');
+  }
+
+  /** Security fixes landing on production-devel go out at once; landings on stable may merge fixes back. */
+  async onLanded(event: CloudEvent<RevisionLandedV1>, em: EntityManager): Promise<void> {
+    const d = event.data;
+    if (d.branch === this.env.SECURITY_BRANCH) {
+      await this.repo.lock(em, this.branch);
+      await this.repo.addSecurityFix(em, d.sha, d.branch, d.reportedBy ?? event.source);
+      await this.advance(em, d.reportedBy ?? event.source);
+    } else if (d.branch === this.env.QA_BRANCH && this.git && (await this.repo.pendingMergeBack(em)).length) {
+      await this.repo.lock(em, this.branch);
+      await this.detectMergeBack(em, d.sha);
     }
-    const id = randomUUID();
-    const deployKind = deployKindFor(d.containsDbRevision);
-    await this.repo.record(em, {
-      id, branch, fromSha: current?.sha ?? null, fromRevno: current?.revno ?? null, toSha: d.sha, toRevno: d.revno, cause: 'qa-passed',
-      revisions: d.range, containsDb: d.containsDbRevision, deployKind, requestedBy: 'qa-gate',
+  }
+
+  async reportSecurityFix(sha: string, who: string) {
+    await this.repo.transaction(async (em) => {
+      await this.repo.lock(em, this.branch);
+      await this.repo.addSecurityFix(em, sha, this.env.SECURITY_BRANCH, who);
+      await this.advance(em, who);
     });
-    await this.outbox.enqueue(em, Events.Promoted, {
-      promotionId: id, branch, fromSha: current?.sha, toSha: d.sha, toRevno: d.revno, revisions: d.range,
-      containsDbRevision: d.containsDbRevision, deployKind, cause: 'qa-passed', pendingMergeBack: [],
+    return this.status();
+  }
+
+  async addLock(reason: string, author: string, createdBy: string, until: Date | null) {
+    if (until && until.getTime() <= Date.now()) throw new DomainError('VALIDATION_FAILED', 'until: must be in the future', { fields: [{ field: 'until', errors: ['must be in the future'] }] });
+    const id = randomUUID();
+    await this.repo.transaction(async (em) => {
+      await this.repo.lock(em, this.branch);
+      await this.repo.addLock(em, { id, reason, author, createdBy, until });
+    });
+    return { id, reason, author, until };
+  }
+
+  async releaseLock(id: string, by: string): Promise<void> {
+    await this.repo.transaction(async (em) => {
+      await this.repo.lock(em, this.branch);
+      if (!(await this.repo.releaseLock(em, id, by))) throw new DomainError('NOT_FOUND', `no active lock ${id}`);
+      await this.advance(em, by);
     });
   }
 
+  /** An operator promotes one revision. It must be approved by QA, unless forced with a reason. */
+  async promoteManually(revision: string, who: string, force: boolean, reason: string | undefined) {
+    if (force && !reason) throw new DomainError('VALIDATION_FAILED', 'reason: a forced promotion needs a reason', { fields: [{ field: 'reason', errors: ['required with force'] }] });
+    return this.repo.transaction(async (em) => {
+      await this.repo.lock(em, this.branch);
+      const approval = /^r?\d{1,9}$/.test(revision)
+        ? await this.repo.approvalByRevno(em, Number(revision.replace(/^r/, '')))
+        : await this.repo.approval(em, revision);
+      if (!approval && !force) {
+        throw new DomainError('UNPROCESSABLE', `${revision} has not been approved by QA; promote it with force and a reason if you must`);
+      }
+      const move: Move = {
+        cause: 'manual', requestedBy: who, revno: approval?.revno ?? null, forced: !approval, reason,
+        revisions: approval ? this.rangeUpTo(await this.repo.pendingApprovals(em), approval) : [],
+      };
+      if (!this.git) {
+        if (!approval) throw new DomainError('UNPROCESSABLE', 'without a git remote only approved revisions can be promoted');
+        return this.recordOnly(em, approval, move);
+      }
+      const current = await this.syncAndReconcile(em, who);
+      if (current === false) throw new DomainError('CONFLICT', 'production-stable moved outside Runway; see GET /status');
+      const target = approval?.sha ?? (await this.git.resolve(revision));
+      if (!target) throw new DomainError('NOT_FOUND', `${revision} is not in ${this.git.displayName}`);
+      if (current && (await this.git.isAncestor(target, current))) throw new DomainError('CONFLICT', `${short(target)} is already in production; production never moves backwards`);
+      const moved = await this.move(em, current, target, move);
+      if (!moved) throw new DomainError('CONFLICT', 'the promotion is held; see GET /status');
+      if (approval) await this.repo.settleApprovals(em, approval.revno, null);
+      return { promoted: moved };
+    });
+  }
+
+  /** Looks again at what waits: a lock expired, a freeze ended, git came back. */
+  async retry(): Promise<void> {
+    try {
+      await this.repo.transaction(async (em) => {
+        await this.repo.lock(em, this.branch);
+        await this.advance(em, 'runway');
+      });
+    } catch (e) {
+      this.logger.warn({ err: (e as Error).message }, 'promotion retry failed');
+    }
+  }
+
+  // ---- the decision ---------------------------------------------------------------------------
+
+  /** Call with the branch lock held. */
+  private async advance(em: EntityManager, requestedBy: string): Promise<void> {
+    const [fixes, pending] = await Promise.all([this.repo.unpromotedFixes(em), this.repo.pendingApprovals(em)]);
+    if (fixes.length === 0 && pending.length === 0) return;
+    if (!this.git) {
+      if (pending.length && !(await this.blockedBy(em))) {
+        const newest = pending[pending.length - 1];
+        await this.recordOnly(em, newest, { cause: 'qa-passed', requestedBy, revno: newest.revno, revisions: this.rangeUpTo(pending, newest) });
+      }
+      return;
+    }
+    try {
+      let current = await this.syncAndReconcile(em, requestedBy);
+      if (current === false) return;
+      for (const fix of fixes) {
+        if (!(await this.git.hasCommit(fix.sha))) {
+          await this.hold(em, fix.sha, null, 'not-approved', `security fix ${short(fix.sha)} is not in ${this.git.displayName}`);
+          continue;
+        }
+        if (current && (await this.git.isAncestor(fix.sha, current))) {
+          await this.repo.markFixesPromoted(em, [fix.sha], null);
+          continue;
+        }
+        const moved = await this.move(em, current, fix.sha, {
+          cause: 'security-fix', requestedBy: fix.reported_by, revno: null, revisions: [{ sha: fix.sha, db: false }],
+        });
+        if (moved) current = moved;
+      }
+      if (pending.length === 0 || (await this.blockedBy(em))) return;
+      const newest = pending[pending.length - 1];
+      if (current && (await this.git.isAncestor(newest.sha, current))) {
+        await this.repo.settleApprovals(em, newest.revno, null);
+        return;
+      }
+      const moved = await this.move(em, current, newest.sha, { cause: 'qa-passed', requestedBy, revno: newest.revno, revisions: this.rangeUpTo(pending, newest) });
+      if (moved) await this.repo.settleApprovals(em, newest.revno, null);
+      this.lastGitError = null;
+    } catch (e) {
+      // Nothing was pushed, or the push's record is adopted next time: approvals wait and are retried.
+      this.lastGitError = { at: new Date(), message: (e as Error).message };
+      this.logger.warn({ err: (e as Error).message }, 'promotion could not reach git; approvals wait');
+    }
+  }
+
+  /**
+   * Fetches, and compares the remote production branch with what we recorded. A forward move
+   * made outside Runway (or a push whose record was lost to a crash) is adopted and announced;
+   * a move backwards or sideways holds everything. Returns the branch head, or false when held.
+   */
+  private async syncAndReconcile(em: EntityManager, requestedBy: string): Promise<string | null | false> {
+    const git = this.git!;
+    const refs = await git.sync([this.branch, this.env.QA_BRANCH]);
+    const remote = refs[this.branch];
+    const qaTip = refs[this.env.QA_BRANCH];
+    if (qaTip) await this.detectMergeBack(em, qaTip);
+    const state = await this.repo.state(em, this.branch);
+    if (!state) {
+      if (remote) {
+        // First sight of an existing production branch: it is where we start from.
+        const id = randomUUID();
+        await this.repo.record(em, {
+          id, branch: this.branch, fromSha: null, fromRevno: null, toSha: remote, toRevno: null, cause: 'manual', revisions: [], containsDb: false,
+          deployKind: 'no-downtime', requestedBy: 'git', kind: 'adopted', pushedSha: remote, forced: false, reason: 'production branch found in the repository',
+        }, remote);
+      }
+      return remote;
+    }
+    if (remote === state.sha) return remote;
+    if (remote && (await git.isAncestor(state.sha, remote))) {
+      const commits = await git.between(state.sha, remote, true);
+      await this.announce(em, {
+        id: randomUUID(), from: state.sha, fromRevno: state.revno, head: remote, target: remote, kind: 'adopted',
+        move: { cause: 'manual', requestedBy: 'git', revno: null, revisions: commits.map((sha) => ({ sha, db: false })), reason: `found moved from ${short(state.sha)} outside Runway` },
+      });
+      return remote;
+    }
+    await this.hold(em, remote ?? state.sha, null, 'remote-moved',
+      remote ? `${this.branch} in the repository is at ${short(remote)}, not a descendant of ${short(state.sha)}: it was moved outside Runway; nothing is promoted until an operator sets it right`
+        : `${this.branch} no longer exists in the repository`);
+    this.logger.warn({ requestedBy }, 'promotion held: production branch moved outside Runway');
+    return false;
+  }
+
+  /** Puts `target` on production: fast-forward, or a merge keeping what production has. Returns the new head, or null when held. */
+  private async move(em: EntityManager, current: string | null, target: string, move: Move): Promise<string | null> {
+    const git = this.git!;
+    let head = target;
+    let kind: PromotionKind = 'fast-forward';
+    if (current && !(await git.isAncestor(current, target))) {
+      const what = move.cause === 'security-fix' ? `security fix ${short(target)}` : `${this.env.QA_BRANCH} r${move.revno ?? '?'} (${short(target)})`;
+      const merged = await git.merge(current, target, `Runway: promote ${what} to ${this.branch}\n\n${this.branch} carries commits that ${short(target)} does not\n(security fixes waiting to be merged back), so this merge keeps them.\n`);
+      if (!merged.ok) {
+        await this.hold(em, target, move.revno, 'conflict', `merging ${what} into ${this.branch} conflicts in ${merged.conflicts.join(', ') || 'some files'}; nothing was pushed`);
+        return null;
+      }
+      head = merged.commit;
+      kind = 'merge';
+    }
+    if (!(await git.push(this.branch, head, current))) {
+      await this.hold(em, target, move.revno, 'remote-moved', `${this.branch} moved in the repository while Runway was promoting; it will look again`);
+      return null;
+    }
+    await this.announce(em, { id: randomUUID(), from: current, fromRevno: (await this.repo.state(em, this.branch))?.revno ?? null, head, target, kind, move });
+    return head;
+  }
+
+  /** Records a promotion and publishes `promoted`, in the caller's transaction. */
+  private async announce(
+    em: EntityManager,
+    p: { id: string; from: string | null; fromRevno: number | null; head: string; target: string; kind: PromotionKind; move: Move },
+  ): Promise<void> {
+    const containsDb = p.move.revisions.some((r) => r.db);
+    const deployKind: DeployKind = deployKindFor(containsDb);
+    await this.repo.record(em, {
+      id: p.id, branch: this.branch, fromSha: p.from, fromRevno: p.fromRevno, toSha: p.target, toRevno: p.move.revno, cause: p.move.cause,
+      revisions: p.move.revisions, containsDb, deployKind, requestedBy: p.move.requestedBy, kind: p.kind, pushedSha: p.head,
+      forced: p.move.forced ?? false, reason: p.move.reason ?? null,
+    }, p.head);
+    if (p.move.cause === 'security-fix') await this.repo.markFixesPromoted(em, [p.target], p.id);
+    const pendingMergeBack = (await this.repo.pendingMergeBack(em)).map((f) => f.sha);
+    await this.outbox.enqueue(em, Events.Promoted, {
+      promotionId: p.id, branch: this.branch, fromSha: p.from ?? undefined, toSha: p.head, toRevno: p.move.revno ?? undefined,
+      revisions: p.move.revisions, containsDbRevision: containsDb, deployKind, cause: p.move.cause, pendingMergeBack,
+    });
+    this.logger.info({ promotionId: p.id, kind: p.kind, from: p.from, to: p.head, cause: p.move.cause }, `${this.branch} moved`);
+  }
+
+  private async recordOnly(em: EntityManager, approval: Approval, move: Move) {
+    const state = await this.repo.state(em, this.branch);
+    if (state?.revno != null && approval.revno <= state.revno) {
+      await this.repo.settleApprovals(em, approval.revno, null);
+      return { promoted: null };
+    }
+    await this.announce(em, { id: randomUUID(), from: state?.sha ?? null, fromRevno: state?.revno ?? null, head: approval.sha, target: approval.sha, kind: 'record-only', move });
+    await this.repo.settleApprovals(em, approval.revno, null);
+    return { promoted: approval.sha };
+  }
+
+  private async hold(em: EntityManager, sha: string, revno: number | null, code: HoldReason, reason: string): Promise<void> {
+    const last = await this.repo.lastHold();
+    if (last && last.sha === sha && last.code === code && last.reason === reason) return;
+    await this.repo.addHold(em, { sha, revno, code, reason });
+    await this.outbox.enqueue(em, Events.PromotionHeld, { branch: this.branch, sha, revno: revno ?? undefined, code, reason });
+    this.logger.warn({ sha, code, reason }, 'promotion held');
+  }
+
+  private async detectMergeBack(em: EntityManager, stableSha: string): Promise<void> {
+    if (!this.git) return;
+    const pending = await this.repo.pendingMergeBack(em);
+    if (pending.length === 0) return;
+    if (!(await this.git.hasCommit(stableSha))) await this.git.sync([]);
+    if (!(await this.git.hasCommit(stableSha))) return;
+    for (const fix of pending) {
+      if ((await this.git.hasCommit(fix.sha)) && (await this.git.isAncestor(fix.sha, stableSha))) {
+        await this.repo.markMergedBack(em, fix.sha, stableSha);
+        this.logger.info({ fix: fix.sha, by: stableSha }, 'security fix merged back');
+      }
+    }
+  }
+
+  private async blockedBy(em: EntityManager) {
+    const locks = await this.repo.activeLocks(em);
+    const freeze = activeFreeze(this.freezes, new Date());
+    return locks.length || freeze ? { locks, freeze } : null;
+  }
+
+  /** Every revision the pending approvals up to `approval` bring, oldest first, once each. */
+  private rangeUpTo(pending: Approval[], approval: Approval): RevisionRef[] {
+    const seen = new Set<string>();
+    const out: RevisionRef[] = [];
+    for (const a of [...pending.filter((p) => p.revno < approval.revno), approval]) {
+      for (const r of a.range) if (!seen.has(r.sha)) (seen.add(r.sha), out.push(r));
+    }
+    return out;
+  }
+
+  // ---- what goes out ---------------------------------------------------------------------------
+
   async status() {
-    const branch = this.env.PRODUCTION_BRANCH;
-    const state = await this.repo.state(null, branch);
-    return { branch, productionStable: state ? { sha: state.sha, revno: state.revno, since: state.updatedAt, promotionId: state.promotionId } : null };
+    const [state, pending, fixes, locks, lastHold] = await Promise.all([
+      this.repo.state(null, this.branch), this.repo.pendingApprovals(null), this.repo.pendingMergeBack(null), this.repo.activeLocks(null), this.repo.lastHold(),
+    ]);
+    const now = Date.now();
+    const freeze = activeFreeze(this.freezes, new Date());
+    return {
+      branch: this.branch,
+      repository: this.git?.displayName ?? null,
+      productionStable: state ? { sha: state.sha, revno: state.revno, since: state.updatedAt, promotionId: state.promotionId } : null,
+      automaticPromotion: locks.length ? 'locked' : freeze ? 'frozen' : 'on',
+      locks,
+      freeze,
+      pendingApprovals: pending.map((a) => ({ sha: a.sha, revno: a.revno, approvedAt: a.approved_at, containsDb: a.contains_db })),
+      waiting: pending.length ? { newest: pending[pending.length - 1].revno, count: pending.length } : null,
+      pendingMergeBack: fixes.map((f) => ({
+        sha: f.sha, reportedAt: f.reported_at, promotedAt: f.promoted_at, ageSeconds: Math.round((now - new Date(f.reported_at).getTime()) / 1000),
+      })),
+      lastHold: lastHold && pending.some((a) => a.sha === lastHold.sha) ? lastHold : (lastHold?.code === 'remote-moved' ? lastHold : null),
+      gitError: this.lastGitError,
+    };
   }
 
   history(limit: number) {
-    return this.repo.history(this.env.PRODUCTION_BRANCH, limit);
+    return this.repo.history(this.branch, limit);
+  }
+
+  securityFixes() {
+    return this.repo.allFixes();
   }
 }

@@ -1,0 +1,147 @@
+/**
+ * Promotion's hands on git: a bare mirror of the remote repository, fetched before each
+ * decision; ancestry checks; merges made without a work tree (`git merge-tree --write-tree`);
+ * and a push that succeeds only if the remote branch is still exactly where we saw it
+ * (`--force-with-lease=<ref>:<expected>`), so two replicas, or a person, can never be
+ * overwritten. Credentials in the remote URL never reach a log line or an error message.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+
+export interface GitIdentity {
+  name: string;
+  email: string;
+}
+
+export class GitCommandError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number | null,
+    readonly stdout: string,
+  ) {
+    super(message);
+  }
+}
+
+export function redactUrl(source: string): string {
+  return source.replace(/\/\/[^/@\s]*@/, '//[redacted]@');
+}
+
+export type MergeResult = { ok: true; commit: string } | { ok: false; conflicts: string[] };
+
+export class ProductionRepository {
+  private readonly dir: string;
+  private ready: Promise<void> | null = null;
+
+  constructor(
+    private readonly remote: string,
+    workDir: string,
+    private readonly identity: GitIdentity,
+  ) {
+    this.dir = resolve(workDir);
+  }
+
+  get displayName(): string {
+    return redactUrl(this.remote);
+  }
+
+  private git(args: string[], opts: { input?: string; okCodes?: number[]; env?: NodeJS.ProcessEnv } = {}): Promise<{ stdout: string; code: number }> {
+    return new Promise((done, fail) => {
+      const child = execFile(
+        'git',
+        ['--git-dir', this.dir, ...args],
+        {
+          maxBuffer: 128 * 1024 * 1024,
+          timeout: 120_000,
+          encoding: 'utf8',
+          env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true', LC_ALL: 'C', ...opts.env },
+        },
+        (err, stdout, stderr) => {
+          const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null) : 0;
+          if (err && !(code !== null && opts.okCodes?.includes(code))) {
+            fail(new GitCommandError(`git ${args[0]}: ${redactUrl(String(stderr || err.message).trim()).slice(0, 2000)}`, code, stdout));
+          } else done({ stdout, code: code ?? 0 });
+        },
+      );
+      if (opts.input !== undefined) child.stdin?.end(opts.input);
+    });
+  }
+
+  /** Clones the bare mirror on first use. */
+  ensure(): Promise<void> {
+    if (existsSync(resolve(this.dir, 'HEAD'))) return Promise.resolve();
+    this.ready ??= (async () => {
+      mkdirSync(dirname(this.dir), { recursive: true });
+      await new Promise<void>((done, fail) =>
+        execFile('git', ['clone', '--bare', '--quiet', this.remote, this.dir], { env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } }, (err, _o, stderr) =>
+          err ? fail(new GitCommandError(`cannot clone ${this.displayName}: ${redactUrl(String(stderr)).trim()}`, null, '')) : done(),
+        ),
+      );
+      await this.git(['config', 'remote.origin.fetch', '+refs/heads/*:refs/heads/*']);
+    })().finally(() => {
+      this.ready = null;
+    });
+    return this.ready;
+  }
+
+  /** Fetches every branch from the remote; returns where the asked branches point (null: absent). */
+  async sync(branches: string[]): Promise<Record<string, string | null>> {
+    await this.ensure();
+    await this.git(['fetch', '--quiet', '--prune', '--force', 'origin']);
+    const out: Record<string, string | null> = {};
+    for (const b of branches) out[b] = await this.resolve(`refs/heads/${b}`);
+    return out;
+  }
+
+  async resolve(ref: string): Promise<string | null> {
+    const { stdout, code } = await this.git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { okCodes: [1] });
+    return code === 0 ? stdout.trim() : null;
+  }
+
+  async hasCommit(sha: string): Promise<boolean> {
+    return (await this.resolve(sha)) !== null;
+  }
+
+  /** True when `ancestor` is reachable from `descendant` (a commit is its own ancestor). */
+  async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    const { code } = await this.git(['merge-base', '--is-ancestor', ancestor, descendant], { okCodes: [1] });
+    return code === 0;
+  }
+
+  /** Commits reachable from `to` but not from `from`, oldest first (first-parent only when asked). */
+  async between(from: string | null, to: string, firstParent = false): Promise<string[]> {
+    const range = from ? [`${from}..${to}`] : [to];
+    const { stdout } = await this.git(['rev-list', '--reverse', ...(firstParent ? ['--first-parent'] : []), ...range]);
+    return stdout.split('\n').filter(Boolean);
+  }
+
+  /** Merges `theirs` into `ours` without a work tree; a conflict returns the conflicting paths. */
+  async merge(ours: string, theirs: string, message: string): Promise<MergeResult> {
+    const { stdout, code } = await this.git(['merge-tree', '--write-tree', '--name-only', '--no-messages', ours, theirs], { okCodes: [1] });
+    const [tree, ...rest] = stdout.split('\n');
+    if (code === 1) return { ok: false, conflicts: rest.filter(Boolean) };
+    const env = {
+      GIT_AUTHOR_NAME: this.identity.name, GIT_AUTHOR_EMAIL: this.identity.email,
+      GIT_COMMITTER_NAME: this.identity.name, GIT_COMMITTER_EMAIL: this.identity.email,
+    };
+    const commit = await this.git(['commit-tree', tree.trim(), '-p', ours, '-p', theirs, '-F', '-'], { input: message, env });
+    return { ok: true, commit: commit.stdout.trim() };
+  }
+
+  /**
+   * Moves the remote branch to `sha`, only if it is still at `expected` (null: must not exist).
+   * Returns false when the remote moved meanwhile: nothing was changed.
+   */
+  async push(branch: string, sha: string, expected: string | null): Promise<boolean> {
+    const lease = `--force-with-lease=refs/heads/${branch}:${expected ?? ''}`;
+    try {
+      await this.git(['push', '--quiet', '--porcelain', lease, 'origin', `${sha}:refs/heads/${branch}`]);
+    } catch (e) {
+      if (e instanceof GitCommandError && /stale info|rejected|fetch first|non-fast-forward/.test(e.message + e.stdout)) return false;
+      throw e;
+    }
+    await this.git(['update-ref', `refs/heads/${branch}`, sha]);
+    return true;
+  }
+}

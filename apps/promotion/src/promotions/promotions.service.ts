@@ -341,7 +341,11 @@ export class PromotionsService implements OnApplicationBootstrap, OnApplicationS
     const seen = new Set<string>();
     const out: RevisionRef[] = [];
     for (const a of [...pending.filter((p) => p.revno < approval.revno), approval]) {
-      for (const r of a.range) if (!seen.has(r.sha)) (seen.add(r.sha), out.push(r));
+      for (const r of a.range) {
+        if (seen.has(r.sha)) continue;
+        seen.add(r.sha);
+        out.push(r);
+      }
     }
     return out;
   }

@@ -13,7 +13,9 @@ import type { QaGateEnv } from '../config';
 import { computeDeployable, DeployableWalk, nextAction, type DeployableResult, type RevisionQa } from './deployable';
 import { RevisionsRepository } from './revisions.repository';
 
-const CHUNK = 500;
+/** The walk reads a few rows first (the blocker is usually close), then more and more. */
+const FIRST_CHUNK = 64;
+const MAX_CHUNK = 4096;
 /** A qa-passed event lists at most this many revisions (plus every DB one), to stay small on the wire. */
 export const MAX_RANGE_LISTED = 2000;
 
@@ -34,9 +36,9 @@ export class DeployableService {
     const state = await this.repo.branchState(em, branch);
     const from = state?.deployableRevno ?? 0;
     const walk = new DeployableWalk(state?.tipRevno ?? (await this.repo.maxRevno(em, branch)));
-    for (let cursor = from; ; ) {
-      const chunk = await this.repo.walkChunk(em, branch, cursor, CHUNK);
-      if (chunk.length === 0 || !walk.feed(chunk) || chunk.length < CHUNK) break;
+    for (let cursor = from, size = FIRST_CHUNK; ; size = Math.min(size * 4, MAX_CHUNK)) {
+      const chunk = await this.repo.walkChunk(em, branch, cursor, size);
+      if (chunk.length === 0 || !walk.feed(chunk) || chunk.length < size) break;
       cursor = chunk[chunk.length - 1].revno;
     }
     const result = walk.finish();

@@ -6,7 +6,7 @@
  * else the first source stamp's `revision`. Times are epoch seconds.
  */
 import { plainToInstance, Type } from 'class-transformer';
-import { IsArray, IsBoolean, IsInt, IsObject, IsOptional, IsString, ValidateNested, validateSync } from 'class-validator';
+import { IsArray, IsBoolean, IsInt, IsObject, IsOptional, IsString, Max, Min, ValidateNested, validateSync } from 'class-validator';
 import { describeErrors, SHA_PATTERN } from '@runway/contracts';
 import { DomainError } from '@runway/platform';
 import type { NewBuildEvent } from '../revisions/revisions.repository';
@@ -30,8 +30,8 @@ class Builder {
 
 /** The part of the body Runway reads; the rest is kept by buildbot, not by us. */
 export class BuildbotBuild {
-  @IsInt() buildid!: number;
-  @IsOptional() @IsInt() number?: number;
+  @IsInt() @Min(0) @Max(2147483647) buildid!: number;
+  @IsOptional() @IsInt() @Min(0) @Max(2147483647) number?: number;
   @IsBoolean() complete!: boolean;
   @IsOptional() @IsInt() results?: number | null;
   @IsOptional() @IsString() state_string?: string;

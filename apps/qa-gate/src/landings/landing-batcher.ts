@@ -50,11 +50,13 @@ export class LandingBatcher {
             const outcomes = await this.landings.record(em, landings);
             return { inserted, outcomes: new Map(landings.map((l, i) => [l, outcomes[i]])) };
           });
+          // Of several posts of one build in a batch, only the first is new.
+          const claimed = new Set<string>();
           for (const p of batch) {
-            p.resolve({
-              outcome: p.landing ? (result.outcomes.get(p.landing) ?? null) : null,
-              duplicateBuild: p.build ? !result.inserted.has(`${p.build.buildId}:${p.build.complete}`) : false,
-            });
+            const key = p.build ? `${p.build.buildId}:${p.build.complete}` : null;
+            const isNew = key !== null && result.inserted.has(key) && !claimed.has(key);
+            if (key) claimed.add(key);
+            p.resolve({ outcome: p.landing ? (result.outcomes.get(p.landing) ?? null) : null, duplicateBuild: key !== null && !isNew });
           }
           if (this.landings.gitEnabled) void this.enricher.kick();
         } catch (e) {

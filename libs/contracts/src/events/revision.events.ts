@@ -1,7 +1,7 @@
 /** Events about revisions landing on a watched branch and their QA status. */
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUrl, Matches, MaxLength, Min, ValidateNested,
+  ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, ValidateNested,
 } from 'class-validator';
 import { BRANCH_PATTERN, QA_STATUSES, type QaStatus, RevisionRef, SHA_PATTERN } from './common';
 
@@ -9,7 +9,7 @@ export class RevisionLandedV1 {
   @IsString() @Matches(BRANCH_PATTERN) branch!: string;
   @IsString() @Matches(SHA_PATTERN) sha!: string;
   /** First-parent sequence number on the branch, when the sender knows it. */
-  @IsOptional() @IsInt() @Min(1) revno?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(2147483647) revno?: number;
   @IsOptional() @IsString() @MaxLength(65536) message?: string;
   @IsOptional() @IsString() @MaxLength(256) author?: string;
   @IsISO8601({ strict: true }) landedAt!: string;
@@ -17,7 +17,7 @@ export class RevisionLandedV1 {
   @IsOptional() @IsString() @MaxLength(64) reportedBy?: string;
   /** Paths the revision changed, when the sender knows them (git enrichment fills them otherwise). */
   @IsOptional() @IsArray() @ArrayMaxSize(100000) @IsString({ each: true }) @MaxLength(4096, { each: true }) files?: string[];
-  @IsOptional() @IsInt() @Min(0) buildId?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(2147483647) buildId?: number;
 }
 
 export class QaStatusChangedV1 {

@@ -7,13 +7,15 @@ import {
 import { BRANCH_PATTERN, QA_STATUSES, type QaStatus, SHA_PATTERN } from '@runway/contracts';
 
 const REVISION_REF = /^(r?\d{1,9}|[0-9a-f]{7,64})$/;
+/** Revnos and build ids are Postgres integers. */
+const PG_INT_MAX = 2147483647;
 
 export class LandRevisionDto {
   @ApiProperty({ example: 'stable' }) @IsString() @Matches(BRANCH_PATTERN, { message: 'branch must be a git branch name' }) branch!: string;
   @ApiProperty({ example: '3f2a9c0d1e4b5a6978c0d1e2f3a4b5c6d7e8f901' })
   @IsString() @Matches(SHA_PATTERN, { message: 'sha must be 7 to 64 lower-case hex digits' }) sha!: string;
   @ApiPropertyOptional({ description: 'First-parent sequence number, if the sender knows it' })
-  @IsOptional() @IsInt() @Min(1) revno?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(PG_INT_MAX) revno?: number;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(65536) message?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(256) author?: string;
   @ApiPropertyOptional({ description: 'When it landed; now if absent' }) @IsOptional() @IsISO8601({ strict: true }) landedAt?: string;
@@ -39,7 +41,7 @@ export class ListRevisionsQuery {
   @ApiPropertyOptional({ enum: QA_STATUSES }) @IsOptional() @IsIn(QA_STATUSES) status?: QaStatus;
   @ApiPropertyOptional({ description: 'Only revisions landed at or after this time' }) @IsOptional() @IsISO8601({ strict: true }) since?: string;
   @ApiPropertyOptional({ default: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit = 100;
-  @ApiPropertyOptional({ description: 'Page: revisions below this revno (from `next.before`)' }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) before?: number;
+  @ApiPropertyOptional({ description: 'Page: revisions below this revno (from `next.before`)' }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(PG_INT_MAX) before?: number;
 }
 
 export class DeployableQuery {

@@ -6,7 +6,7 @@
  * overwritten. Credentials in the remote URL never reach a log line or an error message.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 export interface GitIdentity {
@@ -29,6 +29,9 @@ export function redactUrl(source: string): string {
 }
 
 export type MergeResult = { ok: true; commit: string } | { ok: false; conflicts: string[] };
+
+/** How a target commit stands to the current head: already in it, ahead of it, or beside it. */
+export type Relation = 'contained' | 'fast-forward' | 'diverged' | 'missing';
 
 export class ProductionRepository {
   private readonly dir: string;
@@ -88,10 +91,42 @@ export class ProductionRepository {
   /** Fetches every branch from the remote; returns where the asked branches point (null: absent). */
   async sync(branches: string[]): Promise<Record<string, string | null>> {
     await this.ensure();
-    await this.git(['fetch', '--quiet', '--prune', '--force', 'origin']);
+    await this.git(['fetch', '--quiet', '--prune', '--force', '--no-auto-maintenance', 'origin']);
+    this.lastFetch = Date.now();
     const out: Record<string, string | null> = {};
-    for (const b of branches) out[b] = await this.resolve(`refs/heads/${b}`);
+    for (const b of branches) out[b] = this.head(b);
     return out;
+  }
+
+  lastFetch = 0;
+
+  /**
+   * Where a branch points in the mirror, read from its ref files: no process to start. The
+   * mirror is as fresh as the last fetch or push; a stale view is caught by the push's lease.
+   */
+  head(branch: string): string | null {
+    try {
+      return readFileSync(resolve(this.dir, 'refs/heads', branch), 'utf8').trim();
+    } catch {
+      try {
+        const packed = readFileSync(resolve(this.dir, 'packed-refs'), 'utf8');
+        const line = packed.split('\n').find((l) => l.endsWith(` refs/heads/${branch}`));
+        return line ? line.split(' ')[0] : null;
+      } catch {
+        return null;
+      }
+    }
+  }
+
+  /** One `git merge-base` tells whether `target` is in `current`, ahead of it, or beside it. */
+  async relation(current: string, target: string): Promise<Relation> {
+    const { stdout, code } = await this.git(['merge-base', current, target], { okCodes: [1, 128] });
+    if (code === 128) return 'missing';
+    const base = stdout.trim();
+    if (code === 1 || !base) return 'diverged';
+    if (target.startsWith(base) || base === target) return 'contained';
+    if (base === current) return 'fast-forward';
+    return 'diverged';
   }
 
   async resolve(ref: string): Promise<string | null> {
@@ -141,7 +176,7 @@ export class ProductionRepository {
       if (e instanceof GitCommandError && /stale info|rejected|fetch first|non-fast-forward/.test(e.message + e.stdout)) return false;
       throw e;
     }
-    await this.git(['update-ref', `refs/heads/${branch}`, sha]);
+    // The mirror's refspec maps refs/heads/* onto itself, so the push has updated our ref too.
     return true;
   }
 }

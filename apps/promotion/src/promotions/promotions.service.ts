@@ -83,6 +83,8 @@ export class PromotionsService implements OnApplicationBootstrap, OnApplicationS
     await this.repo.lock(em, this.branch);
     await this.repo.addApproval(em, { sha: d.sha, branch: d.branch, revno: d.revno, range: d.range, containsDb: d.containsDbRevision });
     await this.advance(em, 'qa-gate');
+    // An approved revision is on stable: any fix it contains has been merged back.
+    if (this.git && (await this.repo.pendingMergeBack(em)).length) await this.detectMergeBack(em, d.sha).catch(() => undefined);
   }
 
   /** Security fixes landing on production-devel go out at once; landings on stable may merge fixes back. */
@@ -144,12 +146,14 @@ export class PromotionsService implements OnApplicationBootstrap, OnApplicationS
         if (!approval) throw new DomainError('UNPROCESSABLE', 'without a git remote only approved revisions can be promoted');
         return this.recordOnly(em, approval, move);
       }
+      // An operator's promotion is rare and deliberate: always look at the remote first.
       const current = await this.syncAndReconcile(em, who);
       if (current === false) throw new DomainError('CONFLICT', 'production-stable moved outside Runway; see GET /status');
       const target = approval?.sha ?? (await this.git.resolve(revision));
       if (!target) throw new DomainError('NOT_FOUND', `${revision} is not in ${this.git.displayName}`);
-      if (current && (await this.git.isAncestor(target, current))) throw new DomainError('CONFLICT', `${short(target)} is already in production; production never moves backwards`);
-      const moved = await this.move(em, current, target, move);
+      const moved = await this.promoteCommit(em, current, target, move);
+      if (moved === 'contained') throw new DomainError('CONFLICT', `${short(target)} is already in production; production never moves backwards`);
+      if (moved === 'missing') throw new DomainError('NOT_FOUND', `${revision} is not in ${this.git.displayName}`);
       if (!moved) throw new DomainError('CONFLICT', 'the promotion is held; see GET /status');
       if (approval) await this.repo.settleApprovals(em, approval.revno, null);
       return { promoted: moved };
@@ -182,36 +186,75 @@ export class PromotionsService implements OnApplicationBootstrap, OnApplicationS
       return;
     }
     try {
-      let current = await this.syncAndReconcile(em, requestedBy);
+      let current = await this.knownHead(em, requestedBy);
       if (current === false) return;
       for (const fix of fixes) {
-        if (!(await this.git.hasCommit(fix.sha))) {
-          await this.hold(em, fix.sha, null, 'not-approved', `security fix ${short(fix.sha)} is not in ${this.git.displayName}`);
-          continue;
-        }
-        if (current && (await this.git.isAncestor(fix.sha, current))) {
-          await this.repo.markFixesPromoted(em, [fix.sha], null);
-          continue;
-        }
-        const moved = await this.move(em, current, fix.sha, {
+        const moved = await this.promoteCommit(em, current, fix.sha, {
           cause: 'security-fix', requestedBy: fix.reported_by, revno: null, revisions: [{ sha: fix.sha, db: false }],
         });
-        if (moved) current = moved;
+        if (moved === 'missing') await this.hold(em, fix.sha, null, 'not-approved', `security fix ${short(fix.sha)} is not in ${this.git.displayName}`);
+        else if (moved === 'contained') await this.repo.markFixesPromoted(em, [fix.sha], null);
+        else if (moved) current = moved;
       }
       if (pending.length === 0 || (await this.blockedBy(em))) return;
       const newest = pending[pending.length - 1];
-      if (current && (await this.git.isAncestor(newest.sha, current))) {
-        await this.repo.settleApprovals(em, newest.revno, null);
-        return;
-      }
-      const moved = await this.move(em, current, newest.sha, { cause: 'qa-passed', requestedBy, revno: newest.revno, revisions: this.rangeUpTo(pending, newest) });
-      if (moved) await this.repo.settleApprovals(em, newest.revno, null);
+      const moved = await this.promoteCommit(em, current, newest.sha, {
+        cause: 'qa-passed', requestedBy, revno: newest.revno, revisions: this.rangeUpTo(pending, newest),
+      });
+      if (moved === 'missing') await this.hold(em, newest.sha, newest.revno, 'not-approved', `r${newest.revno} (${short(newest.sha)}) is not in ${this.git.displayName}`);
+      else if (moved) await this.repo.settleApprovals(em, newest.revno, null);
       this.lastGitError = null;
     } catch (e) {
       // Nothing was pushed, or the push's record is adopted next time: approvals wait and are retried.
       this.lastGitError = { at: new Date(), message: (e as Error).message };
       this.logger.warn({ err: (e as Error).message }, 'promotion could not reach git; approvals wait');
     }
+  }
+
+  /**
+   * Production's head as the mirror knows it, without fetching when it agrees with our
+   * record (the push's lease catches a remote that moved since). Fetches and reconciles
+   * otherwise. Returns the head, null when there is none yet, or false when held.
+   */
+  private async knownHead(em: EntityManager, requestedBy: string): Promise<string | null | false> {
+    const git = this.git!;
+    await git.ensure();
+    const state = await this.repo.state(em, this.branch);
+    const mirror = git.head(this.branch);
+    if (state && mirror === state.sha) return mirror;
+    return this.syncAndReconcile(em, requestedBy);
+  }
+
+  /**
+   * Puts one commit on production if it is not there yet, fetching only when the mirror lacks
+   * it, and going round once more through fetch and reconcile if the remote moved under us.
+   * Returns the new head, 'contained' when production already has it, 'missing' when the
+   * repository does not, or null when held.
+   */
+  private async promoteCommit(em: EntityManager, current: string | null, target: string, move: Move): Promise<string | 'contained' | 'missing' | null> {
+    const git = this.git!;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      let relation = current ? await git.relation(current, target) : 'fast-forward';
+      if (relation === 'missing' || (!current && !(await git.hasCommit(target)))) {
+        const refs = await git.sync([this.branch]);
+        if (refs[this.branch] !== current) {
+          const head = await this.syncAndReconcile(em, move.requestedBy);
+          if (head === false) return null;
+          current = head;
+        }
+        relation = current ? await git.relation(current, target) : (await git.hasCommit(target)) ? 'fast-forward' : 'missing';
+      }
+      if (relation === 'missing') return 'missing';
+      if (relation === 'contained') return 'contained';
+      const moved = await this.move(em, current, target, move, relation === 'fast-forward');
+      if (moved !== 'lease-lost') return moved;
+      // Someone moved the remote since our view: look again, once.
+      const head = await this.syncAndReconcile(em, move.requestedBy);
+      if (head === false) return null;
+      current = head;
+    }
+    await this.hold(em, target, move.revno, 'remote-moved', `${this.branch} keeps moving in the repository while Runway promotes; it will look again`);
+    return null;
   }
 
   /**
@@ -253,12 +296,12 @@ export class PromotionsService implements OnApplicationBootstrap, OnApplicationS
     return false;
   }
 
-  /** Puts `target` on production: fast-forward, or a merge keeping what production has. Returns the new head, or null when held. */
-  private async move(em: EntityManager, current: string | null, target: string, move: Move): Promise<string | null> {
+  /** Puts `target` on production: fast-forward, or a merge keeping what production has. Returns the new head, null when held, or 'lease-lost'. */
+  private async move(em: EntityManager, current: string | null, target: string, move: Move, fastForward: boolean): Promise<string | null | 'lease-lost'> {
     const git = this.git!;
     let head = target;
     let kind: PromotionKind = 'fast-forward';
-    if (current && !(await git.isAncestor(current, target))) {
+    if (current && !fastForward) {
       const what = move.cause === 'security-fix' ? `security fix ${short(target)}` : `${this.env.QA_BRANCH} r${move.revno ?? '?'} (${short(target)})`;
       const merged = await git.merge(current, target, `Runway: promote ${what} to ${this.branch}\n\n${this.branch} carries commits that ${short(target)} does not\n(security fixes waiting to be merged back), so this merge keeps them.\n`);
       if (!merged.ok) {
@@ -268,10 +311,7 @@ export class PromotionsService implements OnApplicationBootstrap, OnApplicationS
       head = merged.commit;
       kind = 'merge';
     }
-    if (!(await git.push(this.branch, head, current))) {
-      await this.hold(em, target, move.revno, 'remote-moved', `${this.branch} moved in the repository while Runway was promoting; it will look again`);
-      return null;
-    }
+    if (!(await git.push(this.branch, head, current))) return 'lease-lost';
     await this.announce(em, { id: randomUUID(), from: current, fromRevno: (await this.repo.state(em, this.branch))?.revno ?? null, head, target, kind, move });
     return head;
   }

@@ -23,4 +23,9 @@ export class PromotionEnv extends CommonEnv {
   @IsString() PROMOTION_FREEZES = '';
   /** How often waiting approvals are looked at again (a lock expiring, a freeze ending, git back). */
   @Transform(toInt) @IsInt() @Min(1) PROMOTION_RETRY_SECONDS = 30;
+  /**
+   * How long an approval waits for the one before it (events can arrive out of order); after
+   * that it goes, and its deploy is assumed to need downtime, since the missing range is unknown.
+   */
+  @Transform(toInt) @IsInt() @Min(0) PROMOTION_CHAIN_WAIT_SECONDS = 30;
 }

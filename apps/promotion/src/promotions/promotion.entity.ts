@@ -22,6 +22,8 @@ export class PromotionEntity {
   @Column('boolean') forced!: boolean;
   @Column('text', { nullable: true }) reason!: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  /** Order of promotions as they happened (several may share a transaction, hence a time). */
+  @Column({ type: 'bigint', insert: false, update: false, select: false }) seq!: string;
 }
 
 export type PromotionKind = 'fast-forward' | 'merge' | 'adopted' | 'record-only';

@@ -10,6 +10,7 @@ export interface Approval {
   revno: number;
   range: RevisionRef[];
   contains_db: boolean;
+  previous_sha: string | null;
   approved_at: Date;
   state: 'pending' | 'promoted' | 'included';
 }
@@ -58,19 +59,22 @@ export class PromotionsRepository {
     return (em ?? this.ds.manager).findOne(ProductionStateEntity, { where: { branch } });
   }
 
-  async record(em: EntityManager, p: Omit<PromotionEntity, 'createdAt'>, stateSha: string): Promise<void> {
+  async record(em: EntityManager, p: Omit<PromotionEntity, 'createdAt' | 'seq'>, stateSha: string): Promise<void> {
     await em.insert(PromotionEntity, p);
     await em.save(ProductionStateEntity, { branch: p.branch, sha: stateSha, revno: p.toRevno, promotionId: p.id, updatedAt: new Date() });
   }
 
   history(branch: string, limit: number): Promise<PromotionEntity[]> {
-    return this.ds.manager.find(PromotionEntity, { where: { branch }, order: { createdAt: 'DESC' }, take: limit });
+    return this.ds.manager.find(PromotionEntity, { where: { branch }, order: { seq: 'DESC' }, take: limit });
   }
 
-  async addApproval(em: EntityManager, a: { sha: string; branch: string; revno: number; range: RevisionRef[]; containsDb: boolean }): Promise<boolean> {
+  async addApproval(
+    em: EntityManager,
+    a: { sha: string; branch: string; revno: number; range: RevisionRef[]; containsDb: boolean; previousSha: string | null },
+  ): Promise<boolean> {
     const rows: unknown[] = await em.query(
-      `INSERT INTO approvals (sha, branch, revno, range, contains_db) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sha) DO NOTHING RETURNING sha`,
-      [a.sha, a.branch, a.revno, JSON.stringify(a.range), a.containsDb],
+      `INSERT INTO approvals (sha, branch, revno, range, contains_db, previous_sha) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sha) DO NOTHING RETURNING sha`,
+      [a.sha, a.branch, a.revno, JSON.stringify(a.range), a.containsDb, a.previousSha],
     );
     return rows.length > 0;
   }

@@ -35,6 +35,8 @@ interface Move {
   revisions: RevisionRef[];
   forced?: boolean;
   reason?: string;
+  /** Treat the range as holding a DB revision even if none is listed. */
+  assumeDb?: boolean;
 }
 
 const short = (sha: string) => sha.slice(0, 10);
@@ -81,7 +83,9 @@ export class PromotionsService implements OnApplicationBootstrap, OnApplicationS
     const d = event.data;
     if (d.branch !== this.env.QA_BRANCH) return;
     await this.repo.lock(em, this.branch);
-    await this.repo.addApproval(em, { sha: d.sha, branch: d.branch, revno: d.revno, range: d.range, containsDb: d.containsDbRevision });
+    await this.repo.addApproval(em, {
+      sha: d.sha, branch: d.branch, revno: d.revno, range: d.range, containsDb: d.containsDbRevision, previousSha: d.previousSha ?? null,
+    });
     await this.advance(em, 'qa-gate');
     // An approved revision is on stable: any fix it contains has been merged back.
     if (this.git && (await this.repo.pendingMergeBack(em)).length) await this.detectMergeBack(em, d.sha).catch(() => undefined);
@@ -132,7 +136,8 @@ export class PromotionsService implements OnApplicationBootstrap, OnApplicationS
     if (force && !reason) throw new DomainError('VALIDATION_FAILED', 'reason: a forced promotion needs a reason', { fields: [{ field: 'reason', errors: ['required with force'] }] });
     return this.repo.transaction(async (em) => {
       await this.repo.lock(em, this.branch);
-      const approval = /^r?\d{1,9}$/.test(revision)
+      // `r42` or up to six digits is a revno; a longer run of digits is a sha prefix.
+      const approval = /^(r\d{1,9}|\d{1,6})$/.test(revision)
         ? await this.repo.approvalByRevno(em, Number(revision.replace(/^r/, '')))
         : await this.repo.approval(em, revision);
       if (!approval && !force) {
@@ -181,7 +186,9 @@ export class PromotionsService implements OnApplicationBootstrap, OnApplicationS
     if (!this.git) {
       if (pending.length && !(await this.blockedBy(em))) {
         const newest = pending[pending.length - 1];
-        await this.recordOnly(em, newest, { cause: 'qa-passed', requestedBy, revno: newest.revno, revisions: this.rangeUpTo(pending, newest) });
+        const gap = await this.missingLink(em, pending, newest, null);
+        if (gap && !this.waitedEnough(newest)) return;
+        await this.recordOnly(em, newest, this.approvalMove(pending, newest, requestedBy, gap));
       }
       return;
     }
@@ -198,9 +205,9 @@ export class PromotionsService implements OnApplicationBootstrap, OnApplicationS
       }
       if (pending.length === 0 || (await this.blockedBy(em))) return;
       const newest = pending[pending.length - 1];
-      const moved = await this.promoteCommit(em, current, newest.sha, {
-        cause: 'qa-passed', requestedBy, revno: newest.revno, revisions: this.rangeUpTo(pending, newest),
-      });
+      const gap = await this.missingLink(em, pending, newest, current);
+      if (gap && !this.waitedEnough(newest)) return;
+      const moved = await this.promoteCommit(em, current, newest.sha, this.approvalMove(pending, newest, requestedBy, gap));
       if (moved === 'missing') await this.hold(em, newest.sha, newest.revno, 'not-approved', `r${newest.revno} (${short(newest.sha)}) is not in ${this.git.displayName}`);
       else if (moved) await this.repo.settleApprovals(em, newest.revno, null);
       this.lastGitError = null;
@@ -321,7 +328,7 @@ export class PromotionsService implements OnApplicationBootstrap, OnApplicationS
     em: EntityManager,
     p: { id: string; from: string | null; fromRevno: number | null; head: string; target: string; kind: PromotionKind; move: Move },
   ): Promise<void> {
-    const containsDb = p.move.revisions.some((r) => r.db);
+    const containsDb = p.move.assumeDb === true || p.move.revisions.some((r) => r.db);
     const deployKind: DeployKind = deployKindFor(containsDb);
     await this.repo.record(em, {
       id: p.id, branch: this.branch, fromSha: p.from, fromRevno: p.fromRevno, toSha: p.target, toRevno: p.move.revno, cause: p.move.cause,
@@ -368,6 +375,42 @@ export class PromotionsService implements OnApplicationBootstrap, OnApplicationS
         this.logger.info({ fix: fix.sha, by: stableSha }, 'security fix merged back');
       }
     }
+  }
+
+  /**
+   * The approval before `approval` that has not arrived yet, if any. qa-gate sends approvals in
+   * order, each naming the one before; redelivery or two replicas can hand them to us out of
+   * order, and promoting past a missing one would ship its revisions unseen (a DB change in a
+   * no-downtime deploy). A link is satisfied by an approval we hold, or by production already
+   * containing it.
+   */
+  private async missingLink(em: EntityManager, pending: Approval[], approval: Approval, current: string | null): Promise<string | null> {
+    const bySha = new Map(pending.map((a) => [a.sha, a]));
+    for (let link = approval.previous_sha, hops = 0; link && hops < 10_000; hops++) {
+      const held = bySha.get(link) ?? (await this.repo.approval(em, link));
+      if (held && held.sha === link) {
+        if (held.state !== 'pending') return null;
+        link = held.previous_sha;
+        continue;
+      }
+      if (current && this.git && (await this.git.relation(current, link)) === 'contained') return null;
+      return link;
+    }
+    return null;
+  }
+
+  private waitedEnough(approval: Approval): boolean {
+    return Date.now() - new Date(approval.approved_at).getTime() >= this.env.PROMOTION_CHAIN_WAIT_SECONDS * 1000;
+  }
+
+  private approvalMove(pending: Approval[], approval: Approval, requestedBy: string, gap: string | null): Move {
+    const revisions = this.rangeUpTo(pending, approval);
+    if (!gap) return { cause: 'qa-passed', requestedBy, revno: approval.revno, revisions };
+    // The missing range is unknown: assume it changes the schema, so the deploy takes the safe path.
+    return {
+      cause: 'qa-passed', requestedBy, revno: approval.revno, assumeDb: true, revisions,
+      reason: `the approval of ${short(gap)} never arrived; its revisions are not listed and a downtime deploy is assumed`,
+    };
   }
 
   private async blockedBy(em: EntityManager) {

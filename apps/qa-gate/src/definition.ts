@@ -3,7 +3,9 @@
  * git, keeps its QA status, and decides by Launchpad's rule which revision is deployable,
  * publishing `qa-passed` when that moves forward and the QA tip for the QA environments.
  */
-import type { ServiceDefinition } from '@runway/platform';
+import { registerFastRoute, type ServiceDefinition } from '@runway/platform';
+import { LandingBatcher } from './landings/landing-batcher';
+import { buildbotRoute } from './landings/landings.controller';
 import { AppModule } from './app.module';
 import { QaGateEnv } from './config';
 import { migrations } from './db/migrations';
@@ -17,4 +19,7 @@ export const qaGate: ServiceDefinition<QaGateEnv> = {
   migrations,
   entities: [RevisionEntity, QaHistoryEntity, BuildEventEntity, BranchStateEntity],
   module: AppModule,
+  onStart: async (app, infra) => {
+    registerFastRoute(app, infra.logger, buildbotRoute(app.get(LandingBatcher), infra.env as QaGateEnv));
+  },
 };

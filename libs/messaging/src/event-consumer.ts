@@ -46,6 +46,8 @@ export interface EventConsumerOptions {
   ackWaitMs?: number;
   maxDeliveries?: number;
   dataSource?: DataSource;
+  /** Events to acknowledge without handling (a service's own, say): no transaction, no inbox row. */
+  skip?: (event: CloudEvent<object>) => boolean;
   logger: MessagingLogger;
 }
 
@@ -179,6 +181,11 @@ export class EventConsumer {
     const event = parsed.event;
     const subjectType = this.subjects.typeOf(m.subject);
     if (event.type !== subjectType) return this.deadLetter(m, `type: "${event.type}" does not match subject ${m.subject}`);
+    if (this.options.skip?.(event)) {
+      m.ack();
+      eventsConsumed.inc({ type, consumer, outcome: 'skipped' });
+      return;
+    }
 
     const started = process.hrtime.bigint();
     const ctx: EventHandlerContext = {

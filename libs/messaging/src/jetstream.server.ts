@@ -35,6 +35,8 @@ export class JetStreamContext extends BaseRpcContext<[EventHandlerContext]> {
 export interface HandlerExtras {
   concurrency?: number;
   key?: string;
+  /** Acknowledge, without handling, the events this service published itself. */
+  ignoreOwnEvents?: boolean;
 }
 
 export interface JetStreamServerOptions {
@@ -73,6 +75,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
             ackWaitMs: this.options.ackWaitMs,
             maxDeliveries: this.options.maxDeliveries,
             dataSource: this.options.dataSource,
+            skip: extras.ignoreOwnEvents ? (e) => e.source === `runway/${this.options.service}` : undefined,
             logger: this.options.logger,
           },
         );

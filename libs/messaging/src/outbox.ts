@@ -206,15 +206,16 @@ export class OutboxRelay {
     return this.dataSource.transaction(async (em) => {
       const [{ ok }] = await em.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok`, [this.options.lockKey]);
       if (!ok) return { published: 0, locked: true };
-      const rows: { seq: string; id: string; subject: string; type: string; envelope: object }[] = await em.query(
-        `SELECT seq, id, subject, type, envelope FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
+      // envelope::text: Postgres hands back the JSON as text, which is published as is.
+      const rows: { seq: string; id: string; subject: string; type: string; envelope: string }[] = await em.query(
+        `SELECT seq, id, subject, type, envelope::text AS envelope FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
         [this.options.batchSize ?? 256],
       );
       if (rows.length === 0) return { published: 0, locked: false };
       failpoint('relay-before-publish', ...rows.map((r) => r.type));
       // Sent in order on one connection, so JetStream stores them in order; acks awaited together.
       const acks = await Promise.all(
-        rows.map((r) => this.js.publish(r.subject, JSON.stringify(r.envelope), { msgID: r.id, timeout: this.options.publishTimeoutMs ?? 2000 })),
+        rows.map((r) => this.js.publish(r.subject, r.envelope, { msgID: r.id, timeout: this.options.publishTimeoutMs ?? 2000 })),
       );
       failpoint('relay-after-publish', ...rows.map((r) => r.type));
       await em.query(`UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])`, [rows.map((r) => r.seq)]);

@@ -5,6 +5,7 @@
  */
 export * from './auth/auth.decorators';
 export * from './auth/auth.guard';
+export * from './auth/authenticator';
 export * from './auth/token.repository';
 export * from './auth/tokens.controller';
 export * from './env';
@@ -12,6 +13,7 @@ export * from './errors';
 export * from './health/health.controller';
 export * from './health/metrics.controller';
 export * from './http/error.filter';
+export * from './http/fast-route';
 export * from './http/validation';
 export * from './logging';
 export * from './platform.module';

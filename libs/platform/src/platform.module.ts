@@ -11,6 +11,7 @@ import { DataSource } from 'typeorm';
 import { Subjects } from '@runway/contracts';
 import { Outbox, OutboxRelay } from '@runway/messaging';
 import { AuthGuard } from './auth/auth.guard';
+import { Authenticator } from './auth/authenticator';
 import { hashToken, TokenRepository } from './auth/token.repository';
 import { TokensController } from './auth/tokens.controller';
 import type { CommonEnv } from './env';
@@ -48,6 +49,10 @@ export class PlatformModule {
       },
     ];
     const tokens = new TokenRepository(infra.dataSource);
+    const authenticator = new Authenticator(tokens, {
+      adminTokenHash: infra.env.RUNWAY_ADMIN_TOKEN ? hashToken(infra.env.RUNWAY_ADMIN_TOKEN) : undefined,
+      publicReads: infra.env.RUNWAY_PUBLIC_READS,
+    });
     return {
       module: PlatformModule,
       controllers: [HealthController, MetricsController, TokensController],
@@ -60,19 +65,12 @@ export class PlatformModule {
         { provide: Outbox, useValue: infra.outbox },
         { provide: OutboxRelay, useValue: infra.relay },
         { provide: TokenRepository, useValue: tokens },
+        { provide: Authenticator, useValue: authenticator },
         { provide: HEALTH_CHECKS, useValue: checks },
         { provide: APP_FILTER, useValue: new ErrorFilter(infra.logger) },
-        {
-          provide: APP_GUARD,
-          inject: [Reflector],
-          useFactory: (reflector: Reflector) =>
-            new AuthGuard(reflector, tokens, {
-              adminTokenHash: infra.env.RUNWAY_ADMIN_TOKEN ? hashToken(infra.env.RUNWAY_ADMIN_TOKEN) : undefined,
-              publicReads: infra.env.RUNWAY_PUBLIC_READS,
-            }),
-        },
+        { provide: APP_GUARD, inject: [Reflector], useFactory: (reflector: Reflector) => new AuthGuard(reflector, authenticator) },
       ],
-      exports: [RUNWAY_ENV, PINO_LOGGER, DataSource, NATS_CONNECTION, Subjects, Outbox, OutboxRelay, TokenRepository],
+      exports: [RUNWAY_ENV, PINO_LOGGER, DataSource, NATS_CONNECTION, Subjects, Outbox, OutboxRelay, TokenRepository, Authenticator],
     };
   }
 }

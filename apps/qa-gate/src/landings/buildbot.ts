@@ -62,7 +62,16 @@ export function readBuildbotPush(body: unknown, watchedBranches: readonly string
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new DomainError('VALIDATION_FAILED', 'body: must be a buildbot build object', { fields: [{ field: 'body', errors: ['must be an object'] }] });
   }
-  const b = plainToInstance(BuildbotBuild, body);
+  // Only the fields Runway reads are copied and checked: a build body can be large.
+  const raw = body as Record<string, unknown>;
+  const buildset = raw.buildset as { sourcestamps?: unknown[] } | undefined;
+  const picked = {
+    buildid: raw.buildid, number: raw.number, complete: raw.complete, results: raw.results, state_string: raw.state_string, url: raw.url,
+    started_at: raw.started_at, complete_at: raw.complete_at, properties: raw.properties,
+    buildset: buildset && typeof buildset === 'object' ? { sourcestamps: Array.isArray(buildset.sourcestamps) ? buildset.sourcestamps.slice(0, 1) : buildset.sourcestamps } : buildset,
+    builder: raw.builder && typeof raw.builder === 'object' ? { name: (raw.builder as { name?: unknown }).name } : raw.builder,
+  };
+  const b = plainToInstance(BuildbotBuild, picked);
   const errors = validateSync(b, { forbidUnknownValues: false });
   if (errors.length) {
     const problems = describeErrors(errors);

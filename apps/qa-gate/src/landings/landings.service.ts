@@ -49,9 +49,9 @@ export class LandingsService {
   private async recordOnBranch(em: EntityManager, branch: string, landings: Landing[]): Promise<Map<Landing, LandingOutcome>> {
     await this.repo.lockBranch(em, branch);
     const out = new Map<Landing, LandingOutcome>();
-    const existing = await this.repo.existing(em, branch, landings.map((l) => l.sha));
-    const taken = await this.repo.revnosTaken(em, branch, landings.flatMap((l) => (l.revno ? [l.revno] : [])));
-    let max = await this.repo.maxRevno(em, branch);
+    const context = await this.repo.landingContext(em, branch, landings.map((l) => l.sha), landings.flatMap((l) => (l.revno ? [l.revno] : [])));
+    const { existing, taken, state } = context;
+    let max = context.max;
     const fresh: { landing: Landing; row: NewRevision }[] = [];
     const inBatch = new Map<string, number>();
     for (const l of landings) {
@@ -99,18 +99,21 @@ export class LandingsService {
       await this.applyRollbackMarker(em, branch, row.revno, l.message);
     }
     if (this.deployable.isQaBranch(branch)) {
-      const state = await this.repo.branchState(em, branch);
       const tip = fresh[fresh.length - 1].row;
-      if (!state?.tipRevno || tip.revno > state.tipRevno) {
+      if (!state?.tip_revno || tip.revno > state.tip_revno) {
         await this.repo.saveTip(em, branch, tip.revno, tip.sha);
         events.push({
           def: Events.QaTipMoved,
-          data: { branch, sha: tip.sha, revno: tip.revno, previousSha: state?.tipSha ?? undefined, containsDbRevision: fresh.some((f) => f.row.db) },
+          data: { branch, sha: tip.sha, revno: tip.revno, previousSha: state?.tip_sha ?? undefined, containsDbRevision: fresh.some((f) => f.row.db) },
         });
       }
+      await this.outbox.enqueueMany(em, events);
+      await this.deployable.recompute(em, branch, {
+        deployableRevno: state?.deployable_revno ?? null, deployableSha: state?.deployable_sha ?? null, lastLandedRevno: max,
+      });
+      return out;
     }
     await this.outbox.enqueueMany(em, events);
-    if (this.deployable.isQaBranch(branch)) await this.deployable.recompute(em, branch);
     return out;
   }
 

@@ -31,11 +31,18 @@ export class DeployableService {
     return branch === this.env.QA_BRANCH;
   }
 
-  /** Call with the branch locked. Returns what the walk found. */
-  async recompute(em: EntityManager, branch: string): Promise<DeployableResult> {
-    const state = await this.repo.branchState(em, branch);
-    const from = state?.deployableRevno ?? 0;
-    const walk = new DeployableWalk(state?.tipRevno ?? (await this.repo.maxRevno(em, branch)));
+  /**
+   * Call with the branch locked. Returns what the walk found. A caller that has just read the
+   * branch's state passes it, to spare a round trip.
+   */
+  async recompute(
+    em: EntityManager,
+    branch: string,
+    known?: { deployableRevno: number | null; deployableSha: string | null; lastLandedRevno: number },
+  ): Promise<DeployableResult> {
+    const state = known ?? (await this.stateOf(em, branch));
+    const from = state.deployableRevno ?? 0;
+    const walk = new DeployableWalk(state.lastLandedRevno);
     for (let cursor = from, size = FIRST_CHUNK; ; size = Math.min(size * 4, MAX_CHUNK)) {
       const chunk = await this.repo.walkChunk(em, branch, cursor, size);
       if (chunk.length === 0 || !walk.feed(chunk) || chunk.length < size) break;
@@ -47,11 +54,19 @@ export class DeployableService {
       await this.repo.saveDeployable(em, branch, d.revno, d.sha);
       const listed = shorten(result.range);
       await this.outbox.enqueue(em, Events.QaPassed, {
-        branch, sha: d.sha, revno: d.revno, previousSha: state?.deployableSha ?? undefined, range: listed,
+        branch, sha: d.sha, revno: d.revno, previousSha: state.deployableSha ?? undefined, range: listed,
         rangeCount: result.range.length, containsDbRevision: result.range.some((r) => r.db),
       });
     }
     return result;
+  }
+
+  private async stateOf(em: EntityManager, branch: string) {
+    const s = await this.repo.branchState(em, branch);
+    return {
+      deployableRevno: s?.deployableRevno ?? null, deployableSha: s?.deployableSha ?? null,
+      lastLandedRevno: s?.tipRevno ?? (await this.repo.maxRevno(em, branch)),
+    };
   }
 
   async explain(branch = this.env.QA_BRANCH) {

@@ -70,15 +70,24 @@ export class RevisionsRepository {
     await em.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`qa-gate.branch.${branch}`]);
   }
 
-  async existing(em: EntityManager, branch: string, shas: string[]): Promise<Map<string, number>> {
-    const rows: { sha: string; revno: number }[] = await em.query(`SELECT sha, revno FROM revisions WHERE branch = $1 AND sha = ANY($2)`, [branch, shas]);
-    return new Map(rows.map((r) => [r.sha, r.revno]));
-  }
-
-  async revnosTaken(em: EntityManager, branch: string, revnos: number[]): Promise<Map<number, string>> {
-    if (revnos.length === 0) return new Map();
-    const rows: { sha: string; revno: number }[] = await em.query(`SELECT sha, revno FROM revisions WHERE branch = $1 AND revno = ANY($2)`, [branch, revnos]);
-    return new Map(rows.map((r) => [r.revno, r.sha]));
+  /** What a batch of landings needs to know about its branch, in one query (call with the branch locked). */
+  async landingContext(em: EntityManager, branch: string, shas: string[], revnos: number[]) {
+    type State = { deployable_revno: number | null; deployable_sha: string | null; tip_revno: number | null; tip_sha: string | null };
+    const [row]: { max: number; known: [string, number][]; state: State | null }[] = await em.query(
+      `SELECT (SELECT coalesce(max(revno), 0)::int FROM revisions WHERE branch = $1) AS max,
+              (SELECT coalesce(json_agg(json_build_array(sha, revno)), '[]'::json) FROM revisions
+                WHERE branch = $1 AND (sha = ANY($2) OR revno = ANY($3::int[]))) AS known,
+              (SELECT json_build_object('deployable_revno', deployable_revno, 'deployable_sha', deployable_sha, 'tip_revno', tip_revno, 'tip_sha', tip_sha)
+                 FROM branch_state WHERE branch = $1) AS state`,
+      [branch, shas, revnos],
+    );
+    const wanted = new Set(shas);
+    return {
+      max: row.max,
+      state: row.state,
+      existing: new Map(row.known.filter(([sha]) => wanted.has(sha)).map(([sha, revno]) => [sha, revno])),
+      taken: new Map(row.known.map(([sha, revno]) => [revno, sha])),
+    };
   }
 
   async maxRevno(em: EntityManager, branch: string): Promise<number> {
@@ -137,9 +146,30 @@ export class RevisionsRepository {
     await em.query(`UPDATE revisions SET fixes_revno = $2 WHERE branch = $1 AND revno = $3`, [branch, badRevno, fixRevno]);
   }
 
+  /** Sets a status and keeps the change in the history, in one statement. */
   async setStatus(em: EntityManager, rev: { id: string; qaStatus: QaStatus }, to: QaStatus, by: string, note: string | null): Promise<void> {
-    await em.query(`UPDATE revisions SET qa_status = $2, status_changed_at = now() WHERE id = $1`, [rev.id, to]);
-    await em.insert(QaHistoryEntity, { revisionId: rev.id, fromStatus: rev.qaStatus, toStatus: to, by, note });
+    await em.query(
+      `WITH changed AS (UPDATE revisions SET qa_status = $2, status_changed_at = now() WHERE id = $1 RETURNING id)
+       INSERT INTO qa_history (revision_id, from_status, to_status, by, note) SELECT id, $3, $2, $4, $5 FROM changed`,
+      [rev.id, to, rev.qaStatus, by, note],
+    );
+  }
+
+  /**
+   * Finds a revision by id or sha and takes its branch's lock, in one statement. Returns its id;
+   * read it again after this, since it may have changed while we waited for the lock.
+   */
+  async lockRevision(em: EntityManager, idOrSha: string): Promise<string | null> {
+    const byId = /^\d{1,18}$/.test(idOrSha);
+    const rows: { id: string }[] = await em.query(
+      `SELECT id, pg_advisory_xact_lock(hashtext('qa-gate.branch.' || branch)) FROM revisions WHERE ${byId ? 'id = $1::bigint' : 'sha = $1'} ORDER BY id LIMIT 1`,
+      [idOrSha],
+    );
+    return rows[0]?.id ?? null;
+  }
+
+  findById(em: EntityManager, id: string): Promise<RevisionEntity | null> {
+    return em.findOne(RevisionEntity, { where: { id } });
   }
 
   async addHistory(em: EntityManager, revisionId: string, from: QaStatus, to: QaStatus, by: string, note: string): Promise<void> {

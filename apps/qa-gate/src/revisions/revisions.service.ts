@@ -26,34 +26,36 @@ export class RevisionsService {
       throw new DomainError('VALIDATION_FAILED', 'fixedBy: only a bad revision has a fix', { fields: [{ field: 'fixedBy', errors: ['only with status bad'] }] });
     }
     return this.change(idOrSha, async (em, rev) => {
-      if (dto.fixedBy) await this.link(em, rev, dto.fixedBy, by);
+      const changed: Partial<RevisionEntity> = dto.fixedBy ? { fixedByRevno: await this.link(em, rev, dto.fixedBy, by) } : {};
       if (rev.qaStatus !== dto.status) {
         await this.repo.setStatus(em, rev, dto.status, by, dto.note ?? null);
         await this.outbox.enqueue(em, Events.QaStatusChanged, {
           branch: rev.branch, sha: rev.sha, revno: rev.revno, from: rev.qaStatus, to: dto.status, by, note: dto.note,
         });
+        Object.assign(changed, { qaStatus: dto.status, statusChangedAt: new Date() });
       }
+      return changed;
     });
   }
 
   /** Links a bad revision to the later revision that fixes it. */
   linkFix(idOrSha: string, fixedBy: string, by: string): Promise<RevisionEntity> {
-    return this.change(idOrSha, (em, rev) => this.link(em, rev, fixedBy, by));
+    return this.change(idOrSha, async (em, rev) => ({ fixedByRevno: await this.link(em, rev, fixedBy, by) }));
   }
 
-  private async change(idOrSha: string, fn: (em: EntityManager, rev: RevisionEntity) => Promise<void>): Promise<RevisionEntity> {
-    const found = await this.repo.get(idOrSha);
-    if (!found) throw new DomainError('NOT_FOUND', `no revision ${idOrSha}`);
+  /** One transaction: find and lock, read fresh, change, recompute. Every round trip counts here. */
+  private async change(idOrSha: string, fn: (em: EntityManager, rev: RevisionEntity) => Promise<Partial<RevisionEntity>>): Promise<RevisionEntity> {
     return this.repo.transaction(async (em) => {
-      await this.repo.lockBranch(em, found.branch);
-      const rev = (await this.repo.findBySha(em, found.branch, found.sha))!;
-      await fn(em, rev);
+      const id = await this.repo.lockRevision(em, idOrSha);
+      if (!id) throw new DomainError('NOT_FOUND', `no revision ${idOrSha}`);
+      const rev = (await this.repo.findById(em, id))!;
+      const changed = await fn(em, rev);
       if (this.deployable.isQaBranch(rev.branch)) await this.deployable.recompute(em, rev.branch);
-      return (await this.repo.findBySha(em, rev.branch, rev.sha))!;
+      return { ...rev, ...changed };
     });
   }
 
-  private async link(em: EntityManager, rev: RevisionEntity, fixedBy: string, by: string): Promise<void> {
+  private async link(em: EntityManager, rev: RevisionEntity, fixedBy: string, by: string): Promise<number> {
     const ref = fixedBy.replace(/^r/, '');
     const fix = /^\d{1,6}$/.test(ref) ? await this.repo.findByRevno(em, rev.branch, Number(ref)) : await this.repo.findByShaPrefix(em, rev.branch, fixedBy);
     if (!fix || fix.revno <= rev.revno) {
@@ -63,6 +65,7 @@ export class RevisionsService {
     }
     await this.repo.linkFix(em, rev.branch, rev.revno, fix.revno);
     await this.repo.addHistory(em, rev.id, rev.qaStatus, rev.qaStatus, by, `fixed by r${fix.revno}`);
+    return fix.revno;
   }
 
   async list(q: RevisionQuery) {

@@ -5,7 +5,8 @@ import { Reflector } from '@nestjs/core';
 import type { Role } from '@runway/contracts';
 import { DomainError } from '../errors';
 import { type Principal, Public, Roles } from './auth.decorators';
-import { AuthGuard, type AuthSettings } from './auth.guard';
+import { AuthGuard } from './auth.guard';
+import { Authenticator, type AuthSettings } from './authenticator';
 import { hashToken, newTokenSecret, type TokenRepository } from './token.repository';
 
 class RoutesController {
@@ -37,7 +38,7 @@ const ADMIN_SECRET = 'bootstrap-admin-secret-of-enough-length';
 
 function guard(settings: Partial<AuthSettings> = {}): AuthGuard {
   const tokens = fakeTokens({ 'tok-viewer': ['viewer'], 'tok-qa': ['qa'], 'tok-operator': ['operator'], 'tok-admin': ['admin'] });
-  return new AuthGuard(new Reflector(), tokens, { publicReads: false, adminTokenHash: hashToken(ADMIN_SECRET), ...settings });
+  return new AuthGuard(new Reflector(), new Authenticator(tokens, { publicReads: false, adminTokenHash: hashToken(ADMIN_SECRET), ...settings }));
 }
 
 function request(token?: string, method = 'GET'): Request {

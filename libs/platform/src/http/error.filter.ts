@@ -26,13 +26,16 @@ export class ErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void | Observable<never> {
     if (host.getType() !== 'http') return throwError(() => exception);
     const reply = host.switchToHttp().getResponse<Reply>();
-    const body = this.toBody(exception);
+    const body = errorBody(exception);
     if (body.statusCode >= 500) this.logger.error({ err: exception }, 'request failed');
     reply.status(body.statusCode).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 
-  private toBody(e: unknown): { statusCode: number; error: string; message: string; [k: string]: unknown } {
-    if (e instanceof DomainError) return { statusCode: e.status, error: e.code, message: e.message, ...(e.details ?? {}) };
+}
+
+/** The body every error answers with, over Nest routes and Fastify routes alike. */
+export function errorBody(e: unknown): { statusCode: number; error: string; message: string; [k: string]: unknown } {
+  if (e instanceof DomainError) return { statusCode: e.status, error: e.code, message: e.message, ...(e.details ?? {}) };
     if (e instanceof HttpException) {
       const status = e.getStatus();
       const res = e.getResponse();
@@ -45,5 +48,4 @@ export class ErrorFilter implements ExceptionFilter {
       return { statusCode: fe.statusCode, error: STATUS_CODE[fe.statusCode] ?? fe.code ?? `HTTP_${fe.statusCode}`, message: fe.message ?? 'bad request' };
     }
     return { statusCode: 500, error: 'INTERNAL', message: 'internal error' };
-  }
 }

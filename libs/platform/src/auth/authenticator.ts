@@ -1,0 +1,46 @@
+/**
+ * Who a bearer token belongs to, and whether that is enough for a route. Shared by the
+ * AuthGuard (every Nest route) and the few hot routes served by Fastify directly.
+ */
+import type { Role } from '@runway/contracts';
+import { DomainError } from '../errors';
+import type { Principal } from './auth.decorators';
+import { hashToken, type TokenRepository } from './token.repository';
+
+export interface AuthSettings {
+  adminTokenHash?: string;
+  publicReads: boolean;
+}
+
+export class Authenticator {
+  constructor(
+    private readonly tokens: TokenRepository,
+    private readonly settings: AuthSettings,
+  ) {}
+
+  get publicReads(): boolean {
+    return this.settings.publicReads;
+  }
+
+  /** The principal of an `Authorization: Bearer` header, or null without one. Throws on a bad token. */
+  async principal(authorization: string | undefined): Promise<Principal | null> {
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+    if (!match) return null;
+    const sha = hashToken(match[1]);
+    const principal =
+      this.settings.adminTokenHash && sha === this.settings.adminTokenHash
+        ? { tokenId: 'bootstrap-admin', name: 'bootstrap admin', roles: ['admin'] as Role[] }
+        : await this.tokens.findByHash(sha);
+    if (!principal) throw new DomainError('UNAUTHENTICATED', 'unknown or revoked token');
+    return principal;
+  }
+
+  /** Throws unless `principal` holds one of `required` (admin holds all; any role can read). */
+  authorize(principal: Principal | null, required: Role[]): Principal {
+    if (!principal) throw new DomainError('UNAUTHENTICATED', 'a bearer token is required (Authorization: Bearer <token>)');
+    if (principal.roles.includes('admin')) return principal;
+    if (required.includes('viewer') && principal.roles.length > 0) return principal;
+    if (required.some((r) => principal.roles.includes(r))) return principal;
+    throw new DomainError('FORBIDDEN', `this action needs the role ${required.join(' or ')}; the token has ${principal.roles.join(', ')}`);
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * A route served by Fastify directly, for the few endpoints where Nest's per-request pipeline
+ * costs more than the work (buildbot's landings). Same auth, same roles, same error bodies,
+ * same request scope and metrics (those are Fastify hooks); only Nest's layers are skipped.
+ */
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger } from 'pino';
+import type { Role } from '@runway/contracts';
+import type { Principal } from '../auth/auth.decorators';
+import { Authenticator } from '../auth/authenticator';
+import { errorBody } from './error.filter';
+
+export interface FastRoute {
+  method: 'POST' | 'PUT';
+  url: string;
+  roles: Role[];
+  handler(body: unknown, principal: Principal): Promise<{ status: number; body: unknown }>;
+}
+
+export function registerFastRoute(app: NestFastifyApplication, logger: Logger, route: FastRoute): void {
+  const auth = app.get(Authenticator);
+  app.getHttpAdapter().getInstance().route({
+    method: route.method,
+    url: route.url,
+    handler: async (req, reply) => {
+      try {
+        const principal = auth.authorize(await auth.principal(req.headers.authorization), route.roles);
+        const out = await route.handler(req.body, principal);
+        return reply.status(out.status).send(out.body);
+      } catch (e) {
+        const body = errorBody(e);
+        if (body.statusCode >= 500) logger.error({ err: e }, 'request failed');
+        return reply.status(body.statusCode).send(body);
+      }
+    },
+  });
+}

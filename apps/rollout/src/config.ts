@@ -1,16 +1,31 @@
 /** rollout's environment. */
 import { Transform } from 'class-transformer';
-import { IsInt, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { CommonEnv } from '@runway/platform';
 
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+
 export class RolloutEnv extends CommonEnv {
-  @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(65535) override PORT = 3103;
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535) override PORT = 3103;
   /** A server silent for longer than this is unreachable, and not counted as deployed. */
-  @Transform(({ value }) => Number(value)) @IsInt() @Min(1) AGENT_HEARTBEAT_TIMEOUT_SECONDS = 30;
+  @Transform(toInt) @IsInt() @Min(1) AGENT_HEARTBEAT_TIMEOUT_SECONDS = 30;
   /** Environments that run the tip of the QA branch after every landing; all others run production-stable. */
   @Matches(/^[a-z0-9-]+(,[a-z0-9-]+)*$/) QA_ENVIRONMENTS = 'qastaging,edge';
+  /** Waves in order; a server's wave is its agent's AGENT_WAVE, else its environment. Unlisted waves go last. */
+  @Matches(/^[A-Za-z0-9_.-]*(,[A-Za-z0-9_.-]+)*$/) ROLLOUT_WAVES = 'qastaging,edge,lpnet';
+  /** Servers per batch within a wave; 0: the whole wave at once. */
+  @Transform(toInt) @IsInt() @Min(0) ROLLOUT_BATCH_SIZE = 0;
+  /** When downtime deploys (a DB change in the range) may run: `daily HH:MM/<minutes>`, UTC. */
+  @Matches(/^daily\s+\d{1,2}:\d{2}(\s*\/\s*\d{1,4})?$/i) ROLLOUT_DOWNTIME_WINDOW = 'daily 10:00/60';
+  /** Checks run before a downtime deploy; it goes only if this exits 0 (fails closed). */
+  @IsOptional() @IsString() ROLLOUT_PREFLIGHT_COMMAND?: string;
+  @Transform(toInt) @IsInt() @Min(50) ROLLOUT_TICK_MS = 1000;
 
   isQaEnvironment(environment: string): boolean {
     return this.QA_ENVIRONMENTS.split(',').includes(environment);
+  }
+
+  get waveOrder(): string[] {
+    return this.ROLLOUT_WAVES.split(',').filter(Boolean);
   }
 }

@@ -6,7 +6,7 @@ import type { ServiceDefinition } from '@runway/platform';
 import { AppModule } from './app.module';
 import { RolloutEnv } from './config';
 import { migrations } from './db/migrations';
-import { DeployEntity, RolloutEntity, ServerEntity } from './rollouts/rollout.entity';
+import { DeployEntity, RolloutEntity, ServerEntity, ServerHoldEntity } from './rollouts/rollout.entity';
 
 export const rollout: ServiceDefinition<RolloutEnv> = {
   name: 'rollout',
@@ -14,6 +14,6 @@ export const rollout: ServiceDefinition<RolloutEnv> = {
   title: 'Rollout',
   env: RolloutEnv,
   migrations,
-  entities: [ServerEntity, RolloutEntity, DeployEntity],
+  entities: [ServerEntity, RolloutEntity, DeployEntity, ServerHoldEntity],
   module: AppModule,
 };

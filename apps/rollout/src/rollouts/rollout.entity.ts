@@ -1,9 +1,9 @@
-/** Servers that agents registered, rollouts planned from promotions, and one deploy per server. */
+/** Servers that agents registered, rollouts in batches, one deploy per server, and holds. */
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { DeployKind } from '@runway/contracts';
 
-export type DeployState = 'requested' | 'started' | 'succeeded' | 'failed' | 'rolled-back';
-export type RolloutState = 'in-progress' | 'succeeded' | 'failed' | 'no-servers';
+export type DeployState = 'pending' | 'requested' | 'started' | 'succeeded' | 'failed' | 'rolled-back' | 'cancelled';
+export type RolloutState = 'waiting-window' | 'blocked' | 'in-progress' | 'paused' | 'succeeded' | 'failed' | 'no-servers' | 'superseded';
 export type RolloutCause = 'promoted' | 'qa-tip';
 
 @Entity('servers')
@@ -28,6 +28,15 @@ export class RolloutEntity {
   @Column('int', { name: 'to_revno', nullable: true }) toRevno!: number | null;
   @Column('text') kind!: DeployKind;
   @Column('text') status!: RolloutState;
+  @Column('int') batches!: number;
+  @Column('int', { name: 'current_batch' }) currentBatch!: number;
+  /** For a downtime rollout: when its window opens. */
+  @Column('timestamptz', { name: 'scheduled_for', nullable: true }) scheduledFor!: Date | null;
+  /** Why it failed or is blocked: the server and its output, or the preflight's. */
+  @Column('text', { nullable: true }) failure!: string | null;
+  @Column('text', { name: 'paused_from', nullable: true }) pausedFrom!: RolloutState | null;
+  @Column('text', { name: 'paused_by', nullable: true }) pausedBy!: string | null;
+  @Column('jsonb') skipped!: { host: string; reason: string }[];
   @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
   @Column('timestamptz', { name: 'finished_at', nullable: true }) finishedAt!: Date | null;
 }
@@ -37,10 +46,21 @@ export class DeployEntity {
   @PrimaryColumn('uuid') id!: string;
   @Column('uuid', { name: 'rollout_id' }) rolloutId!: string;
   @Column('text') host!: string;
+  @Column('int') batch!: number;
+  @Column('text', { nullable: true }) wave!: string | null;
   @Column('text') revision!: string;
   @Column('text', { name: 'previous_revision', nullable: true }) previousRevision!: string | null;
   @Column('text') status!: DeployState;
   @Column('text', { name: 'output_tail', nullable: true }) outputTail!: string | null;
   @Column('timestamptz', { name: 'requested_at' }) requestedAt!: Date;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt!: Date;
+}
+
+@Entity('server_holds')
+export class ServerHoldEntity {
+  @PrimaryColumn('text') host!: string;
+  @Column('text') reason!: string;
+  @Column('text') author!: string;
+  @Column('timestamptz', { nullable: true }) until!: Date | null;
+  @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
 }

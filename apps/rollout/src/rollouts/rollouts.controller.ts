@@ -1,11 +1,11 @@
 /** Rollout's API (servers, rollouts, agent registration) and its event consumers. */
-import { Body, Controller, DefaultValuePipe, Get, Inject, Param, ParseIntPipe, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, DefaultValuePipe, Delete, Get, HttpCode, Inject, Param, ParseIntPipe, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { type AgentHeartbeatV1, type CloudEvent, type DeployReportedV1, Events, type PromotedV1, type QaTipMovedV1 } from '@runway/contracts';
 import type { JetStreamContext } from '@runway/messaging';
 import { CurrentPrincipal, type Principal, Roles } from '@runway/platform';
-import { RegisterAgentDto } from './dto/register-agent.dto';
+import { HoldServerDto, RegisterAgentDto } from './dto/register-agent.dto';
 import { RolloutsService } from './rollouts.service';
 
 @ApiTags('rollout')
@@ -33,6 +33,34 @@ export class RolloutsController {
   @Get('rollouts/:id')
   get(@Param('id', new ParseUUIDPipe()) id: string) {
     return this.rollouts.rollout(id);
+  }
+
+  @Post('rollouts/:id/pause')
+  @HttpCode(200)
+  @Roles('operator')
+  pause(@Param('id', new ParseUUIDPipe()) id: string, @CurrentPrincipal() who: Principal) {
+    return this.rollouts.pause(id, who.name);
+  }
+
+  @Post('rollouts/:id/resume')
+  @HttpCode(200)
+  @Roles('operator')
+  resume(@Param('id', new ParseUUIDPipe()) id: string) {
+    return this.rollouts.resume(id);
+  }
+
+  /** Keeps a server out of every rollout until released or expired. */
+  @Put('servers/:host/hold')
+  @Roles('operator')
+  hold(@Param('host') host: string, @Body() dto: HoldServerDto, @CurrentPrincipal() who: Principal) {
+    return this.rollouts.hold(host, dto.reason, dto.author ?? who.name, dto.until ? new Date(dto.until) : null);
+  }
+
+  @Delete('servers/:host/hold')
+  @HttpCode(204)
+  @Roles('operator')
+  async releaseHold(@Param('host') host: string) {
+    await this.rollouts.releaseHold(host);
   }
 
   @EventPattern<string>(Events.Promoted.type)

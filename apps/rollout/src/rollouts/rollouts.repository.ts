@@ -1,7 +1,7 @@
 /** The only place rollout touches TypeORM. Writes take the caller's transaction. */
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
-import { DeployEntity, RolloutEntity, ServerEntity } from './rollout.entity';
+import { DataSource, type EntityManager, In } from 'typeorm';
+import { DeployEntity, RolloutEntity, type RolloutState, ServerEntity, ServerHoldEntity } from './rollout.entity';
 
 @Injectable()
 export class RolloutsRepository {
@@ -58,6 +58,44 @@ export class RolloutsRepository {
 
   rollout(em: EntityManager | null, id: string): Promise<RolloutEntity | null> {
     return (em ?? this.ds.manager).findOne(RolloutEntity, { where: { id } });
+  }
+
+  rolloutsIn(em: EntityManager, statuses: RolloutState[], cause?: string): Promise<RolloutEntity[]> {
+    return em.find(RolloutEntity, { where: { status: In(statuses), ...(cause ? { cause: cause as RolloutEntity['cause'] } : {}) }, order: { createdAt: 'ASC' } });
+  }
+
+  rolloutForUpdate(em: EntityManager, id: string): Promise<RolloutEntity | null> {
+    return em.findOne(RolloutEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  /** Marks a batch's pending deploys requested; returns them. */
+  async requestBatch(em: EntityManager, rolloutId: string, batch: number): Promise<DeployEntity[]> {
+    await em.query(`UPDATE deploys SET status = 'requested', requested_at = now(), updated_at = now() WHERE rollout_id = $1 AND batch = $2 AND status = 'pending'`, [rolloutId, batch]);
+    return em.find(DeployEntity, { where: { rolloutId, batch, status: 'requested' } });
+  }
+
+  async cancelPending(em: EntityManager, rolloutId: string): Promise<void> {
+    await em.query(`UPDATE deploys SET status = 'cancelled', updated_at = now() WHERE rollout_id = $1 AND status = 'pending'`, [rolloutId]);
+  }
+
+  activeHolds(em: EntityManager | null, at: Date): Promise<ServerHoldEntity[]> {
+    return (em ?? this.ds.manager).query(
+      `SELECT host, reason, author, until, created_at AS "createdAt" FROM server_holds WHERE until IS NULL OR until > $1`,
+      [at],
+    );
+  }
+
+  async setHold(em: EntityManager, h: Omit<ServerHoldEntity, 'createdAt'>): Promise<void> {
+    await em.query(
+      `INSERT INTO server_holds (host, reason, author, until) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (host) DO UPDATE SET reason = $2, author = $3, until = $4, created_at = now()`,
+      [h.host, h.reason, h.author, h.until],
+    );
+  }
+
+  async releaseHold(em: EntityManager, host: string): Promise<boolean> {
+    const [, affected]: [unknown[], number] = await em.query(`DELETE FROM server_holds WHERE host = $1`, [host]);
+    return affected > 0;
   }
 
   rollouts(limit: number): Promise<RolloutEntity[]> {

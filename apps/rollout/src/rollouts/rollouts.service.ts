@@ -1,29 +1,69 @@
 /**
- * Turns each promotion into one deploy per production server, and each move of the QA tip
- * into one deploy per QA-environment server; records what agents report, and keeps each
- * server's running revision. Planning is idempotent per cause; reports move a deploy forward only.
+ * Turns each promotion into a rollout over the production servers, and each move of the QA
+ * tip into one over the QA environments; then carries it out in waves and batches.
+ *
+ *   plan      servers by wave (configured order) in batches; held and unreachable ones skipped
+ *   wait      a downtime rollout (a DB change in its range) waits for the downtime window,
+ *             runs the preflight command (fails closed), and only then goes
+ *   dispatch  one batch at a time: `deploy-requested` for each of its servers
+ *   advance   on each report: a failed server stops the rollout (the agent has rolled it
+ *             back); a batch all succeeded lets the next one go; the last one finishes it
+ *
+ * A scheduler tick (one replica at a time, by advisory lock) opens windows. Planning is
+ * idempotent per cause; reports move a deploy forward only.
  */
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import type { Logger } from 'pino';
 import {
   type AgentHeartbeatV1, type CloudEvent, type DeployKind, type DeployReportedV1, Events, type PromotedV1, type QaTipMovedV1,
 } from '@runway/contracts';
 import { Outbox } from '@runway/messaging';
-import { DomainError, type Principal, RUNWAY_ENV } from '@runway/platform';
+import { DomainError, PINO_LOGGER, type Principal, RUNWAY_ENV } from '@runway/platform';
 import type { RolloutEnv } from '../config';
-import { nextDeployState, rolloutStateOf } from './deploy-state';
-import type { DeployEntity, RolloutCause, ServerEntity } from './rollout.entity';
-import { RolloutsRepository } from './rollouts.repository';
+import { Clock } from './clock';
+import { nextDeployState, progressOf } from './deploy-state';
 import type { RegisterAgentDto } from './dto/register-agent.dto';
+import { type DowntimeWindow, nextWindowOpening, parseDowntimeWindow, planRollout, windowOpen } from './planning';
+import type { DeployEntity, RolloutCause, RolloutEntity, ServerEntity } from './rollout.entity';
+import { RolloutsRepository } from './rollouts.repository';
 
 @Injectable()
-export class RolloutsService {
+export class RolloutsService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly window: DowntimeWindow;
+  private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> | null = null;
+
   constructor(
     @Inject(RolloutsRepository) private readonly repo: RolloutsRepository,
     @Inject(Outbox) private readonly outbox: Outbox,
     @Inject(RUNWAY_ENV) private readonly env: RolloutEnv,
-  ) {}
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(PINO_LOGGER) private readonly logger: Logger,
+  ) {
+    this.window = parseDowntimeWindow(env.ROLLOUT_DOWNTIME_WINDOW);
+  }
+
+  onApplicationBootstrap(): void {
+    const loop = () => {
+      this.ticking = this.tick().finally(() => {
+        this.ticking = null;
+        this.timer = setTimeout(loop, this.env.ROLLOUT_TICK_MS);
+        this.timer.unref();
+      });
+    };
+    this.timer = setTimeout(loop, this.env.ROLLOUT_TICK_MS);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    await this.ticking;
+  }
+
+  // ---- agents ---------------------------------------------------------------------------------
 
   async register(dto: RegisterAgentDto, who: Principal): Promise<ServerEntity> {
     if (!who.roles.includes('admin') && who.host !== dto.host) {
@@ -44,6 +84,8 @@ export class RolloutsService {
   async onHeartbeat(event: CloudEvent<AgentHeartbeatV1>, em: EntityManager): Promise<void> {
     await this.repo.heartbeat(em, event.data.host, new Date(event.time), event.data.runningRevision);
   }
+
+  // ---- planning ---------------------------------------------------------------------------------
 
   /** Production servers follow production-stable. */
   async onPromoted(event: CloudEvent<PromotedV1>, em: EntityManager): Promise<void> {
@@ -67,29 +109,67 @@ export class RolloutsService {
     em: EntityManager,
     p: { sourceId: string; cause: RolloutCause; sha: string; revno?: number; kind: DeployKind; servers: (s: ServerEntity) => boolean },
   ): Promise<void> {
+    await em.query(`SELECT pg_advisory_xact_lock(hashtext('rollout.plan'))`);
     if (await this.repo.rolloutFor(em, p.sourceId)) return;
+    const now = this.clock.now();
+    let kind = p.kind;
+    if (p.cause === 'promoted') {
+      // A newer promotion carries everything an older one waiting for its window carried.
+      for (const older of await this.repo.rolloutsIn(em, ['waiting-window', 'blocked'], 'promoted')) {
+        if (older.kind === 'downtime') kind = 'downtime';
+        await this.repo.saveRollout(em, { ...older, status: 'superseded', finishedAt: now, failure: `superseded by ${p.sha.slice(0, 10)}` });
+        await this.repo.cancelPending(em, older.id);
+      }
+    }
     const servers = (await this.repo.servers(em)).filter(p.servers);
+    const holds = new Map((await this.repo.activeHolds(em, now)).map((h) => [h.host, h]));
+    const plan = planRollout(
+      servers.map((s) => ({
+        host: s.host, environment: s.environment, wave: s.wave, reachable: this.reachable(s, now),
+        heldBecause: holds.has(s.host) ? `${holds.get(s.host)!.reason} (${holds.get(s.host)!.author})` : null,
+      })),
+      this.env.waveOrder,
+      this.env.ROLLOUT_BATCH_SIZE,
+    );
     const rolloutId = randomUUID();
-    const now = new Date();
-    const deploys: DeployEntity[] = servers.map((s) => ({
-      id: randomUUID(), rolloutId, host: s.host, revision: p.sha, previousRevision: s.runningRevision, status: 'requested',
-      outputTail: null, requestedAt: now, updatedAt: now,
+    const running = new Map(servers.map((s) => [s.host, s.runningRevision]));
+    const deploys: DeployEntity[] = plan.deploys.map((d) => ({
+      id: randomUUID(), rolloutId, host: d.host, batch: d.batch, wave: d.wave, revision: p.sha, previousRevision: running.get(d.host) ?? null,
+      status: 'pending', outputTail: null, requestedAt: now, updatedAt: now,
     }));
-    await this.repo.insertRollout(em, {
-      id: rolloutId, sourceId: p.sourceId, cause: p.cause, toSha: p.sha, toRevno: p.revno ?? null, kind: p.kind,
-      status: rolloutStateOf(deploys.map((d) => d.status)), createdAt: now, finishedAt: deploys.length ? null : now,
-    }, deploys);
+    const waits = kind === 'downtime' && p.cause === 'promoted' && deploys.length > 0;
+    const rollout: RolloutEntity = {
+      id: rolloutId, sourceId: p.sourceId, cause: p.cause, toSha: p.sha, toRevno: p.revno ?? null, kind,
+      status: deploys.length === 0 ? 'no-servers' : waits ? 'waiting-window' : 'in-progress',
+      batches: plan.batches, currentBatch: 0, scheduledFor: waits ? nextWindowOpening(this.window, now) : null, failure: null,
+      pausedFrom: null, pausedBy: null, skipped: plan.skipped, createdAt: now, finishedAt: deploys.length ? null : now,
+    };
+    await this.repo.insertRollout(em, rollout, deploys);
+    if (rollout.status === 'in-progress') await this.dispatch(em, rollout, 0);
+  }
+
+  private reachable(s: ServerEntity, now: Date): boolean {
+    return s.lastHeartbeatAt !== null && now.getTime() - s.lastHeartbeatAt.getTime() <= this.env.AGENT_HEARTBEAT_TIMEOUT_SECONDS * 1000;
+  }
+
+  /** Sends one batch out. */
+  private async dispatch(em: EntityManager, rollout: RolloutEntity, batch: number): Promise<void> {
+    const deploys = await this.repo.requestBatch(em, rollout.id, batch);
+    const servers = new Map((await this.repo.servers(em)).map((s) => [s.host, s]));
+    await this.repo.saveRollout(em, { ...rollout, currentBatch: batch });
     await this.outbox.enqueueMany(
       em,
       deploys.map((d) => ({
         def: Events.DeployRequested,
         data: {
-          deployId: d.id, rolloutId, host: d.host, environment: servers.find((s) => s.host === d.host)!.environment, revision: p.sha,
-          revno: p.revno, previousRevision: d.previousRevision ?? undefined, kind: p.kind, carryCowboys: [],
+          deployId: d.id, rolloutId: rollout.id, host: d.host, environment: servers.get(d.host)?.environment ?? 'unknown', revision: d.revision,
+          revno: rollout.toRevno ?? undefined, previousRevision: d.previousRevision ?? undefined, kind: rollout.kind, carryCowboys: [],
         },
       })),
     );
   }
+
+  // ---- carrying out -----------------------------------------------------------------------------
 
   async onDeployReported(event: CloudEvent<DeployReportedV1>, em: EntityManager): Promise<void> {
     const r = event.data;
@@ -98,26 +178,136 @@ export class RolloutsService {
     if (deploy.host !== r.host) throw new DomainError('FORBIDDEN', `deploy ${r.deployId} is for ${deploy.host}, not ${r.host}`, undefined, false);
     const next = nextDeployState(deploy.status, r.status);
     if (next === deploy.status) return;
-    deploy.status = next;
-    deploy.outputTail = r.outputTail ?? deploy.outputTail;
-    deploy.updatedAt = new Date();
-    await this.repo.saveDeploy(em, deploy);
+    await this.repo.saveDeploy(em, { ...deploy, status: next, outputTail: r.outputTail ?? deploy.outputTail, updatedAt: new Date() });
     if (next === 'succeeded') {
       const server = await this.repo.server(em, r.host);
       if (server) await this.repo.saveServer(em, { ...server, runningRevision: r.revision });
     }
-    const rollout = (await this.repo.rollout(em, deploy.rolloutId))!;
-    const state = rolloutStateOf((await this.repo.deploysOf(em, rollout.id)).map((d) => d.status));
-    if (state !== rollout.status) {
-      await this.repo.saveRollout(em, { ...rollout, status: state, finishedAt: state === 'in-progress' ? null : new Date() });
+    if (next === 'succeeded' || next === 'failed' || next === 'rolled-back') await this.advance(em, deploy.rolloutId);
+  }
+
+  /** Moves a rollout on from what its deploys say. */
+  private async advance(em: EntityManager, rolloutId: string): Promise<void> {
+    const rollout = await this.repo.rolloutForUpdate(em, rolloutId);
+    if (!rollout || (rollout.status !== 'in-progress' && rollout.status !== 'paused')) return;
+    const deploys = await this.repo.deploysOf(em, rollout.id);
+    const progress = progressOf(deploys, rollout.currentBatch);
+    if (progress.kind === 'failed') {
+      const d = progress.deploy;
+      await this.repo.cancelPending(em, rollout.id);
+      await this.repo.saveRollout(em, {
+        ...rollout, status: 'failed', finishedAt: new Date(),
+        failure: `${d.host}: ${d.status}${d.outputTail ? `\n${d.outputTail.slice(-2000)}` : ''}`,
+      });
+      this.logger.warn({ rolloutId, host: d.host, status: d.status }, 'rollout stopped: a server failed');
+      return;
+    }
+    if (progress.kind === 'batch-running' || rollout.status === 'paused') return;
+    if (progress.next === null) {
+      await this.repo.saveRollout(em, { ...rollout, status: 'succeeded', finishedAt: new Date() });
+      return;
+    }
+    await this.dispatch(em, rollout, progress.next);
+  }
+
+  /** Opens downtime windows: one replica at a time. */
+  async tick(): Promise<void> {
+    try {
+      await this.repo.transaction(async (em) => {
+        const [{ ok }] = await em.query(`SELECT pg_try_advisory_xact_lock(hashtext('rollout.scheduler')) AS ok`);
+        if (!ok) return;
+        const now = this.clock.now();
+        for (const rollout of await this.repo.rolloutsIn(em, ['waiting-window'])) {
+          if (!windowOpen(this.window, now)) {
+            const opens = nextWindowOpening(this.window, now);
+            if (rollout.scheduledFor?.getTime() !== opens.getTime()) await this.repo.saveRollout(em, { ...rollout, scheduledFor: opens });
+            continue;
+          }
+          const preflight = await this.preflight(rollout);
+          if (!preflight.ok) {
+            await this.repo.saveRollout(em, { ...rollout, status: 'blocked', failure: `preflight failed: ${preflight.output}` });
+            this.logger.warn({ rolloutId: rollout.id }, 'downtime rollout blocked: preflight failed');
+            continue;
+          }
+          await this.repo.saveRollout(em, { ...rollout, status: 'in-progress', failure: null });
+          await this.dispatch(em, { ...rollout, status: 'in-progress' }, 0);
+        }
+      });
+    } catch (e) {
+      this.logger.warn({ err: (e as Error).message }, 'rollout scheduler tick failed');
     }
   }
 
+  /** Runs the configured preflight; anything but exit 0 within two minutes blocks (fails closed). */
+  private preflight(rollout: RolloutEntity): Promise<{ ok: boolean; output: string }> {
+    const command = this.env.ROLLOUT_PREFLIGHT_COMMAND;
+    if (!command) return Promise.resolve({ ok: true, output: '' });
+    return new Promise((resolve) => {
+      const child = spawn('/bin/sh', ['-c', command], {
+        env: { ...process.env, RUNWAY_REVISION: rollout.toSha, RUNWAY_DEPLOY_KIND: rollout.kind, RUNWAY_ROLLOUT_ID: rollout.id },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      const keep = (b: Buffer) => (output = (output + b.toString('utf8')).slice(-4000));
+      child.stdout.on('data', keep);
+      child.stderr.on('data', keep);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+      child.on('error', (e) => {
+        clearTimeout(timer);
+        resolve({ ok: false, output: e.message });
+      });
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ ok: code === 0, output: output.trim() || `exit ${code}` });
+      });
+    });
+  }
+
+  // ---- operators ----------------------------------------------------------------------------------
+
+  async pause(id: string, who: string) {
+    return this.repo.transaction(async (em) => {
+      const r = await this.repo.rolloutForUpdate(em, id);
+      if (!r) throw new DomainError('NOT_FOUND', `no rollout ${id}`);
+      if (!['in-progress', 'waiting-window', 'blocked'].includes(r.status)) throw new DomainError('CONFLICT', `rollout ${id} is ${r.status}`);
+      const paused = { ...r, status: 'paused' as const, pausedFrom: r.status, pausedBy: who };
+      await this.repo.saveRollout(em, paused);
+      return paused;
+    });
+  }
+
+  /** Resumes a paused rollout, or sends a blocked one back to wait for its window. */
+  async resume(id: string) {
+    return this.repo.transaction(async (em) => {
+      const r = await this.repo.rolloutForUpdate(em, id);
+      if (!r) throw new DomainError('NOT_FOUND', `no rollout ${id}`);
+      if (r.status !== 'paused' && r.status !== 'blocked') throw new DomainError('CONFLICT', `rollout ${id} is ${r.status}`);
+      const back = r.status === 'blocked' || r.pausedFrom === 'waiting-window' || r.pausedFrom === 'blocked' ? 'waiting-window' : 'in-progress';
+      const resumed = { ...r, status: back as RolloutEntity['status'], pausedFrom: null, pausedBy: null, failure: null };
+      await this.repo.saveRollout(em, resumed);
+      if (back === 'in-progress') await this.advance(em, id);
+      return resumed;
+    });
+  }
+
+  async hold(host: string, reason: string, author: string, until: Date | null) {
+    await this.repo.transaction((em) => this.repo.setHold(em, { host, reason, author, until }));
+    return { host, reason, author, until };
+  }
+
+  async releaseHold(host: string): Promise<void> {
+    const released = await this.repo.transaction((em) => this.repo.releaseHold(em, host));
+    if (!released) throw new DomainError('NOT_FOUND', `no hold on ${host}`);
+  }
+
+  // ---- reading --------------------------------------------------------------------------------------
+
   async servers() {
-    const now = Date.now();
+    const now = this.clock.now();
+    const holds = new Map((await this.repo.activeHolds(null, now)).map((h) => [h.host, h]));
     return (await this.repo.servers()).map((s) => {
-      const age = s.lastHeartbeatAt ? Math.round((now - s.lastHeartbeatAt.getTime()) / 1000) : null;
-      return { ...s, heartbeatAgeSeconds: age, reachable: age !== null && age <= this.env.AGENT_HEARTBEAT_TIMEOUT_SECONDS };
+      const age = s.lastHeartbeatAt ? Math.round((now.getTime() - s.lastHeartbeatAt.getTime()) / 1000) : null;
+      return { ...s, heartbeatAgeSeconds: age, reachable: this.reachable(s, now), hold: holds.get(s.host) ?? null };
     });
   }
 

@@ -1,5 +1,6 @@
 /** rollout's migrations, oldest first. Append only. */
 import { Initial1763790000000 } from './1763790000000-initial';
 import { RolloutCauses1763800000000 } from './1763800000000-rollout-causes';
+import { WavesAndWindows1763830000000 } from './1763830000000-waves-and-windows';
 
-export const migrations = [Initial1763790000000, RolloutCauses1763800000000];
+export const migrations = [Initial1763790000000, RolloutCauses1763800000000, WavesAndWindows1763830000000];

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsISO8601, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { HOST_PATTERN, SHA_PATTERN } from '@runway/contracts';
 
 export class RegisterAgentDto {
@@ -8,4 +8,10 @@ export class RegisterAgentDto {
   @ApiPropertyOptional({ example: 'lpnet-1' }) @IsOptional() @IsString() @MaxLength(64) wave?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @Matches(SHA_PATTERN) runningRevision?: string;
   @ApiProperty({ example: '0.1.0' }) @IsString() @MaxLength(64) agentVersion!: string;
+}
+
+export class HoldServerDto {
+  @ApiProperty({ example: 'cowboy 1f2e3d applied by hand; wait for r9421' }) @IsString() @MinLength(3) @MaxLength(4096) reason!: string;
+  @ApiPropertyOptional({ description: 'Who the hold is for; the caller by default' }) @IsOptional() @IsString() @MaxLength(256) author?: string;
+  @ApiPropertyOptional({ description: 'When the hold ends by itself' }) @IsOptional() @IsISO8601({ strict: true }) until?: string;
 }

@@ -1,0 +1,43 @@
+import { nextWindowOpening, parseDowntimeWindow, planRollout, type PlanServer, windowOpen } from './planning';
+
+const server = (host: string, environment: string, extra: Partial<PlanServer> = {}): PlanServer => ({
+  host, environment, wave: null, reachable: true, heldBecause: null, ...extra,
+});
+
+describe('rollout planning', () => {
+  it('orders waves as configured and splits them into batches', () => {
+    const plan = planRollout(
+      [server('app3', 'lpnet'), server('app1', 'lpnet'), server('edge1', 'edge'), server('app2', 'lpnet'), server('qa1', 'qastaging')],
+      ['qastaging', 'edge', 'lpnet'],
+      2,
+    );
+    expect(plan.deploys.map((d) => [d.batch, d.host])).toEqual([[0, 'qa1'], [1, 'edge1'], [2, 'app1'], [2, 'app2'], [3, 'app3']]);
+    expect(plan.batches).toBe(4);
+  });
+
+  it("uses an agent's wave before its environment, and puts unlisted waves last", () => {
+    const plan = planRollout([server('a', 'lpnet', { wave: 'canary' }), server('b', 'lpnet'), server('c', 'zeta')], ['canary', 'lpnet'], 0);
+    expect(plan.deploys.map((d) => [d.batch, d.host, d.wave])).toEqual([[0, 'a', 'canary'], [1, 'b', 'lpnet'], [2, 'c', 'zeta']]);
+  });
+
+  it('skips held and unreachable servers, saying why', () => {
+    const plan = planRollout([server('a', 'lpnet', { heldBecause: 'cowboy 1f2e' }), server('b', 'lpnet', { reachable: false }), server('c', 'lpnet')], [], 0);
+    expect(plan.deploys.map((d) => d.host)).toEqual(['c']);
+    expect(plan.skipped).toEqual([{ host: 'a', reason: 'held: cowboy 1f2e' }, { host: 'b', reason: 'unreachable: no heartbeat' }]);
+  });
+});
+
+describe('downtime window', () => {
+  const w = parseDowntimeWindow('daily 10:00/60');
+  it('is open from 10:00 for an hour, UTC', () => {
+    expect(windowOpen(w, new Date('2026-11-22T10:30:00Z'))).toBe(true);
+    expect(windowOpen(w, new Date('2026-11-22T11:00:00Z'))).toBe(false);
+    expect(nextWindowOpening(w, new Date('2026-11-22T09:00:00Z'))).toEqual(new Date('2026-11-22T10:00:00Z'));
+    expect(nextWindowOpening(w, new Date('2026-11-22T11:00:00Z'))).toEqual(new Date('2026-11-23T10:00:00Z'));
+  });
+
+  it('refuses a malformed window, naming it', () => {
+    expect(() => parseDowntimeWindow('weekly 10:00')).toThrow(/weekly 10:00/);
+    expect(parseDowntimeWindow('daily 9:30')).toEqual({ hour: 9, minute: 30, minutes: 60 });
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * Rollout planning as pure functions: which servers get a revision, in which waves and
+ * batches, which are skipped and why; and when a downtime deploy may run.
+ *
+ * A server's wave is its `wave` (from its agent) or else its environment. Waves go in the
+ * configured order (`qastaging,edge,lpnet` say; unlisted waves after, by name), each split
+ * into batches of at most `batchSize` servers (0: the whole wave at once). A batch starts only
+ * once the one before it has reported healthy.
+ */
+export interface PlanServer {
+  host: string;
+  environment: string;
+  wave: string | null;
+  reachable: boolean;
+  /** An operator's hold, if one is in force. */
+  heldBecause: string | null;
+}
+
+export interface PlannedDeploy {
+  host: string;
+  batch: number;
+  wave: string;
+}
+
+export interface Plan {
+  deploys: PlannedDeploy[];
+  skipped: { host: string; reason: string }[];
+  batches: number;
+}
+
+export function waveOf(s: Pick<PlanServer, 'wave' | 'environment'>): string {
+  return s.wave || s.environment;
+}
+
+export function planRollout(servers: PlanServer[], waveOrder: string[], batchSize: number): Plan {
+  const skipped: Plan['skipped'] = [];
+  const byWave = new Map<string, string[]>();
+  for (const s of servers) {
+    if (s.heldBecause) skipped.push({ host: s.host, reason: `held: ${s.heldBecause}` });
+    else if (!s.reachable) skipped.push({ host: s.host, reason: 'unreachable: no heartbeat' });
+    else byWave.set(waveOf(s), [...(byWave.get(waveOf(s)) ?? []), s.host]);
+  }
+  const rank = (w: string) => {
+    const i = waveOrder.indexOf(w);
+    return i < 0 ? waveOrder.length : i;
+  };
+  const waves = [...byWave.keys()].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const deploys: PlannedDeploy[] = [];
+  let batch = 0;
+  for (const wave of waves) {
+    const hosts = byWave.get(wave)!.sort();
+    const size = batchSize > 0 ? batchSize : hosts.length;
+    for (let i = 0; i < hosts.length; i += size, batch++) {
+      for (const host of hosts.slice(i, i + size)) deploys.push({ host, batch, wave });
+    }
+  }
+  return { deploys, skipped, batches: batch };
+}
+
+/** A daily downtime window, `HH:MM` UTC lasting `minutes`: `daily 10:00/60`. */
+export interface DowntimeWindow {
+  hour: number;
+  minute: number;
+  minutes: number;
+}
+
+export function parseDowntimeWindow(spec: string): DowntimeWindow {
+  const m = /^daily\s+(\d{1,2}):(\d{2})(?:\s*\/\s*(\d{1,4}))?$/i.exec(spec.trim());
+  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) throw new Error(`downtime window "${spec}": expected like "daily 10:00/60" (UTC, minutes)`);
+  return { hour: Number(m[1]), minute: Number(m[2]), minutes: Number(m[3] ?? 60) };
+}
+
+/** `now` if the window is open, else when it next opens. */
+export function nextWindowOpening(w: DowntimeWindow, now: Date): Date {
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), w.hour, w.minute);
+  const end = today + w.minutes * 60_000;
+  if (now.getTime() >= today && now.getTime() < end) return now;
+  if (now.getTime() < today) return new Date(today);
+  return new Date(today + 24 * 3600_000);
+}
+
+export function windowOpen(w: DowntimeWindow, now: Date): boolean {
+  return nextWindowOpening(w, now).getTime() === now.getTime();
+}

@@ -55,6 +55,19 @@ describe('pipeline end to end (real processes)', () => {
     expect(detail.deploys).toEqual([expect.objectContaining({ host: 'app1.example', status: 'succeeded', revision: sha })]);
     expect(rw.deployedLines('app1.example').filter((l) => l.startsWith(sha))).toHaveLength(1);
 
+    // Lead time, stage by stage.
+    const lead = await eventually(async () => {
+      const body = (await rollout.get('/lead-time')).body;
+      const r = body.revisions.find((x: { sha: string }) => x.sha === sha);
+      return r?.deployedAt ? body : null;
+    }, { what: 'lead time recorded' });
+    const mine = lead.revisions.find((x: { sha: string }) => x.sha === sha);
+    for (const stage of ['landedToQaPassed', 'qaPassedToPromoted', 'promotedToDeployed', 'landedToDeployed']) {
+      expect(mine.seconds[stage]).toBeGreaterThanOrEqual(0);
+      expect(mine.seconds[stage]).toBeLessThan(60);
+    }
+    expect(lead.stages.landedToDeployed.count).toBeGreaterThanOrEqual(1);
+
     // One correlation id, from the HTTP request to the agent's report, across four processes.
     const nc = await connect({ servers: process.env.NATS_URL! });
     try {

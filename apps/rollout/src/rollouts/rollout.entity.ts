@@ -37,6 +37,8 @@ export class RolloutEntity {
   @Column('text', { name: 'paused_from', nullable: true }) pausedFrom!: RolloutState | null;
   @Column('text', { name: 'paused_by', nullable: true }) pausedBy!: string | null;
   @Column('jsonb') skipped!: { host: string; reason: string }[];
+  /** The revisions this rollout brings to production (from the promotion), for lead time. */
+  @Column('text', { array: true }) revisions!: string[];
   @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
   @Column('timestamptz', { name: 'finished_at', nullable: true }) finishedAt!: Date | null;
 }

@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
+import { LeadTimeModule } from '../lead-time/lead-time.module';
 import { Clock } from './clock';
 import { RolloutsController } from './rollouts.controller';
 import { RolloutsRepository } from './rollouts.repository';
 import { RolloutsService } from './rollouts.service';
 
-@Module({ controllers: [RolloutsController], providers: [RolloutsService, RolloutsRepository, Clock] })
+@Module({ imports: [LeadTimeModule], controllers: [RolloutsController], providers: [RolloutsService, RolloutsRepository, Clock] })
 export class RolloutsModule {}

@@ -29,6 +29,7 @@ import type { RegisterAgentDto } from './dto/register-agent.dto';
 import { type DowntimeWindow, nextWindowOpening, parseDowntimeWindow, planRollout, windowOpen } from './planning';
 import type { DeployEntity, RolloutCause, RolloutEntity, ServerEntity } from './rollout.entity';
 import { RolloutsRepository } from './rollouts.repository';
+import { LeadTimeRepository } from '../lead-time/lead-time.repository';
 
 @Injectable()
 export class RolloutsService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -42,6 +43,7 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
     @Inject(RUNWAY_ENV) private readonly env: RolloutEnv,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(PINO_LOGGER) private readonly logger: Logger,
+    @Inject(LeadTimeRepository) private readonly leadTime: LeadTimeRepository,
   ) {
     this.window = parseDowntimeWindow(env.ROLLOUT_DOWNTIME_WINDOW);
   }
@@ -90,8 +92,9 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
   /** Production servers follow production-stable. */
   async onPromoted(event: CloudEvent<PromotedV1>, em: EntityManager): Promise<void> {
     const p = event.data;
+    await this.leadTime.mark(em, 'promoted_at', p.revisions, new Date(event.time));
     await this.plan(em, {
-      sourceId: p.promotionId, cause: 'promoted', sha: p.toSha, revno: p.toRevno, kind: p.deployKind,
+      sourceId: p.promotionId, cause: 'promoted', sha: p.toSha, revno: p.toRevno, kind: p.deployKind, revisions: p.revisions.map((r) => r.sha),
       servers: (s) => !this.env.isQaEnvironment(s.environment),
     });
   }
@@ -100,23 +103,25 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
   async onQaTipMoved(event: CloudEvent<QaTipMovedV1>, em: EntityManager): Promise<void> {
     const t = event.data;
     await this.plan(em, {
-      sourceId: event.id, cause: 'qa-tip', sha: t.sha, revno: t.revno, kind: t.containsDbRevision ? 'downtime' : 'no-downtime',
+      sourceId: event.id, cause: 'qa-tip', sha: t.sha, revno: t.revno, kind: t.containsDbRevision ? 'downtime' : 'no-downtime', revisions: [],
       servers: (s) => this.env.isQaEnvironment(s.environment),
     });
   }
 
   private async plan(
     em: EntityManager,
-    p: { sourceId: string; cause: RolloutCause; sha: string; revno?: number; kind: DeployKind; servers: (s: ServerEntity) => boolean },
+    p: { sourceId: string; cause: RolloutCause; sha: string; revno?: number; kind: DeployKind; revisions: string[]; servers: (s: ServerEntity) => boolean },
   ): Promise<void> {
     await em.query(`SELECT pg_advisory_xact_lock(hashtext('rollout.plan'))`);
     if (await this.repo.rolloutFor(em, p.sourceId)) return;
     const now = this.clock.now();
     let kind = p.kind;
+    const revisions = [...p.revisions];
     if (p.cause === 'promoted') {
       // A newer promotion carries everything an older one waiting for its window carried.
       for (const older of await this.repo.rolloutsIn(em, ['waiting-window', 'blocked'], 'promoted')) {
         if (older.kind === 'downtime') kind = 'downtime';
+        revisions.unshift(...older.revisions);
         await this.repo.saveRollout(em, { ...older, status: 'superseded', finishedAt: now, failure: `superseded by ${p.sha.slice(0, 10)}` });
         await this.repo.cancelPending(em, older.id);
       }
@@ -142,7 +147,7 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
       id: rolloutId, sourceId: p.sourceId, cause: p.cause, toSha: p.sha, toRevno: p.revno ?? null, kind,
       status: deploys.length === 0 ? 'no-servers' : waits ? 'waiting-window' : 'in-progress',
       batches: plan.batches, currentBatch: 0, scheduledFor: waits ? nextWindowOpening(this.window, now) : null, failure: null,
-      pausedFrom: null, pausedBy: null, skipped: plan.skipped, createdAt: now, finishedAt: deploys.length ? null : now,
+      pausedFrom: null, pausedBy: null, skipped: plan.skipped, revisions, createdAt: now, finishedAt: deploys.length ? null : now,
     };
     await this.repo.insertRollout(em, rollout, deploys);
     if (rollout.status === 'in-progress') await this.dispatch(em, rollout, 0);
@@ -204,7 +209,9 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
     }
     if (progress.kind === 'batch-running' || rollout.status === 'paused') return;
     if (progress.next === null) {
-      await this.repo.saveRollout(em, { ...rollout, status: 'succeeded', finishedAt: new Date() });
+      const at = new Date();
+      await this.repo.saveRollout(em, { ...rollout, status: 'succeeded', finishedAt: at });
+      if (rollout.cause === 'promoted') await this.leadTime.mark(em, 'deployed_at', rollout.revisions.map((sha) => ({ sha })), at);
       return;
     }
     await this.dispatch(em, rollout, progress.next);

@@ -111,6 +111,20 @@ export class Agent {
       if (!health.ok) tail = `${tail}\n[health check failed]\n${health.tail}`;
       deploy.ok = health.ok;
     }
+    // Carried cowboys go back on: a server must not lose a patch its operators rely on.
+    for (const hash of deploy.ok ? d.carryCowboys : []) {
+      if (!this.env.AGENT_COWBOY_REAPPLY_COMMAND) {
+        tail = `${tail}\n[cowboy ${hash} must be carried, but AGENT_COWBOY_REAPPLY_COMMAND is not set]`;
+        deploy.ok = false;
+        break;
+      }
+      const again = await runCommand(this.env.AGENT_COWBOY_REAPPLY_COMMAND, { ...commandEnv, RUNWAY_COWBOY_HASH: hash }, 120_000, working);
+      tail = `${tail}\n[cowboy ${hash} re-applied: ${again.ok ? 'ok' : 'FAILED'}]\n${again.tail}`;
+      if (!again.ok) {
+        deploy.ok = false;
+        break;
+      }
+    }
     if (!deploy.ok) {
       outcome = 'failed';
       const previous = commandEnv.RUNWAY_PREVIOUS_REVISION;

@@ -23,6 +23,8 @@ export class AgentEnv {
   @IsOptional() @IsString() AGENT_ROLLBACK_COMMAND?: string;
   /** Shell command that exits 0 when the freshly deployed revision is healthy. */
   @IsOptional() @IsString() AGENT_HEALTH_COMMAND?: string;
+  /** Shell command that re-applies the cowboy $RUNWAY_COWBOY_HASH after a deploy (for `carry` cowboys). */
+  @IsOptional() @IsString() AGENT_COWBOY_REAPPLY_COMMAND?: string;
   @Transform(toInt) @IsInt() @Min(1) AGENT_DEPLOY_TIMEOUT_SECONDS = 900;
   @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) AGENT_HEARTBEAT_MS = 10_000;
   /** Where the agent remembers what it ran, so a restart never runs a deploy twice. */

@@ -30,6 +30,8 @@ import { type DowntimeWindow, nextWindowOpening, parseDowntimeWindow, planRollou
 import type { DeployEntity, RolloutCause, RolloutEntity, ServerEntity } from './rollout.entity';
 import { RolloutsRepository } from './rollouts.repository';
 import { LeadTimeRepository } from '../lead-time/lead-time.repository';
+import { type CowboyDecision, decideCowboys } from '../cowboys/cowboy-decision';
+import { CowboysRepository } from '../cowboys/cowboys.repository';
 
 @Injectable()
 export class RolloutsService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -44,6 +46,7 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
     @Inject(Clock) private readonly clock: Clock,
     @Inject(PINO_LOGGER) private readonly logger: Logger,
     @Inject(LeadTimeRepository) private readonly leadTime: LeadTimeRepository,
+    @Inject(CowboysRepository) private readonly cowboys: CowboysRepository,
   ) {
     this.window = parseDowntimeWindow(env.ROLLOUT_DOWNTIME_WINDOW);
   }
@@ -128,10 +131,11 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
     }
     const servers = (await this.repo.servers(em)).filter(p.servers);
     const holds = new Map((await this.repo.activeHolds(em, now)).map((h) => [h.host, h]));
+    const cowboys = await this.cowboyDecisions(em, servers.map((s) => s.host), [...revisions, p.sha]);
     const plan = planRollout(
       servers.map((s) => ({
         host: s.host, environment: s.environment, wave: s.wave, reachable: this.reachable(s, now),
-        heldBecause: holds.has(s.host) ? `${holds.get(s.host)!.reason} (${holds.get(s.host)!.author})` : null,
+        heldBecause: holds.has(s.host) ? `${holds.get(s.host)!.reason} (${holds.get(s.host)!.author})` : (cowboys.get(s.host)?.holdBecause ?? null),
       })),
       this.env.waveOrder,
       this.env.ROLLOUT_BATCH_SIZE,
@@ -157,10 +161,31 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
     return s.lastHeartbeatAt !== null && now.getTime() - s.lastHeartbeatAt.getTime() <= this.env.AGENT_HEARTBEAT_TIMEOUT_SECONDS * 1000;
   }
 
-  /** Sends one batch out. */
+  /**
+   * Each server's cowboys against a revision that ships `shipping` (on top of everything
+   * promoted before): what to retire, carry, or hold the server for.
+   */
+  private async cowboyDecisions(em: EntityManager, hosts: string[], shipping: string[]): Promise<Map<string, CowboyDecision>> {
+    const live = await this.cowboys.live(em, hosts);
+    const fixed = new Set<string>();
+    for (const sha of new Set(live.flatMap((c) => (c.fixed_by ? [c.fixed_by] : [])))) {
+      if (await this.cowboys.shipped(em, sha, shipping)) fixed.add(sha);
+    }
+    const byHost = new Map<string, typeof live>();
+    for (const c of live) byHost.set(c.host, [...(byHost.get(c.host) ?? []), c]);
+    return new Map(
+      [...byHost].map(([host, cs]) => [
+        host,
+        decideCowboys(cs.map((c) => ({ patchHash: c.patch_hash, reason: c.reason, policy: c.policy, fixedBy: c.fixed_by })), (sha) => fixed.has(sha)),
+      ]),
+    );
+  }
+
+  /** Sends one batch out, telling each agent which cowboys to re-apply. */
   private async dispatch(em: EntityManager, rollout: RolloutEntity, batch: number): Promise<void> {
     const deploys = await this.repo.requestBatch(em, rollout.id, batch);
     const servers = new Map((await this.repo.servers(em)).map((s) => [s.host, s]));
+    const cowboys = await this.cowboyDecisions(em, deploys.map((d) => d.host), [...rollout.revisions, rollout.toSha]);
     await this.repo.saveRollout(em, { ...rollout, currentBatch: batch });
     await this.outbox.enqueueMany(
       em,
@@ -168,7 +193,8 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
         def: Events.DeployRequested,
         data: {
           deployId: d.id, rolloutId: rollout.id, host: d.host, environment: servers.get(d.host)?.environment ?? 'unknown', revision: d.revision,
-          revno: rollout.toRevno ?? undefined, previousRevision: d.previousRevision ?? undefined, kind: rollout.kind, carryCowboys: [],
+          revno: rollout.toRevno ?? undefined, previousRevision: d.previousRevision ?? undefined, kind: rollout.kind,
+          carryCowboys: cowboys.get(d.host)?.carry ?? [],
         },
       })),
     );
@@ -187,8 +213,24 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
     if (next === 'succeeded') {
       const server = await this.repo.server(em, r.host);
       if (server) await this.repo.saveServer(em, { ...server, runningRevision: r.revision });
+      await this.retireFixedCowboys(em, deploy.rolloutId, r.host);
     }
     if (next === 'succeeded' || next === 'failed' || next === 'rolled-back') await this.advance(em, deploy.rolloutId);
+  }
+
+  /** A server now runs a revision containing its cowboys' fixes: they are retired, and said so. */
+  private async retireFixedCowboys(em: EntityManager, rolloutId: string, host: string): Promise<void> {
+    const rollout = await this.repo.rollout(em, rolloutId);
+    if (!rollout) return;
+    const decision = (await this.cowboyDecisions(em, [host], [...rollout.revisions, rollout.toSha])).get(host);
+    if (!decision?.retire.length) return;
+    for (const c of await this.cowboys.live(em, [host])) {
+      if (!decision.retire.includes(c.patch_hash)) continue;
+      const reason = `its fix ${c.fixed_by!.slice(0, 10)} now runs on ${host}`;
+      await this.cowboys.retire(em, c.id, reason, rollout.toSha);
+      await this.outbox.enqueue(em, Events.CowboyRemoved, { host, patchHash: c.patch_hash, reason, retiredByRevision: rollout.toSha });
+      this.logger.info({ host, patchHash: c.patch_hash }, 'cowboy retired');
+    }
   }
 
   /** Moves a rollout on from what its deploys say. */

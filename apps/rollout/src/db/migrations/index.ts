@@ -3,5 +3,6 @@ import { Initial1763790000000 } from './1763790000000-initial';
 import { RolloutCauses1763800000000 } from './1763800000000-rollout-causes';
 import { WavesAndWindows1763830000000 } from './1763830000000-waves-and-windows';
 import { LeadTime1763840000000 } from './1763840000000-lead-time';
+import { Cowboys1763850000000 } from './1763850000000-cowboys';
 
-export const migrations = [Initial1763790000000, RolloutCauses1763800000000, WavesAndWindows1763830000000, LeadTime1763840000000];
+export const migrations = [Initial1763790000000, RolloutCauses1763800000000, WavesAndWindows1763830000000, LeadTime1763840000000, Cowboys1763850000000];

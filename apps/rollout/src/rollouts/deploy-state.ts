@@ -13,17 +13,8 @@ export function nextDeployState(current: DeployState, reported: DeployStatus): D
   return current;
 }
 
+/** Where a rollout stands: a failed server stops it; a finished batch lets the next one go. */
 export type Progress =
   | { kind: 'failed'; deploy: { host: string; status: DeployState; outputTail: string | null } }
   | { kind: 'batch-running' }
   | { kind: 'batch-done'; next: number | null };
-
-/** Where a rollout stands: a failed server stops it; a finished batch lets the next one go. */
-export function progressOf(deploys: { host: string; batch: number; status: DeployState; outputTail: string | null }[], currentBatch: number): Progress {
-  const failed = deploys.find((d) => d.status === 'failed' || d.status === 'rolled-back');
-  if (failed) return { kind: 'failed', deploy: failed };
-  const current = deploys.filter((d) => d.batch === currentBatch);
-  if (current.some((d) => d.status !== 'succeeded')) return { kind: 'batch-running' };
-  const later = deploys.filter((d) => d.batch > currentBatch).map((d) => d.batch);
-  return { kind: 'batch-done', next: later.length ? Math.min(...later) : null };
-}

@@ -24,7 +24,7 @@ import { Outbox } from '@runway/messaging';
 import { DomainError, PINO_LOGGER, type Principal, RUNWAY_ENV } from '@runway/platform';
 import type { RolloutEnv } from '../config';
 import { Clock } from './clock';
-import { nextDeployState, progressOf } from './deploy-state';
+import { nextDeployState, type Progress } from './deploy-state';
 import type { RegisterAgentDto } from './dto/register-agent.dto';
 import { type DowntimeWindow, nextWindowOpening, parseDowntimeWindow, planRollout, windowOpen } from './planning';
 import type { DeployEntity, RolloutCause, RolloutEntity, ServerEntity } from './rollout.entity';
@@ -220,6 +220,7 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
 
   /** A server now runs a revision containing its cowboys' fixes: they are retired, and said so. */
   private async retireFixedCowboys(em: EntityManager, rolloutId: string, host: string): Promise<void> {
+    if ((await this.cowboys.live(em, [host])).length === 0) return;
     const rollout = await this.repo.rollout(em, rolloutId);
     if (!rollout) return;
     const decision = (await this.cowboyDecisions(em, [host], [...rollout.revisions, rollout.toSha])).get(host);
@@ -237,8 +238,12 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
   private async advance(em: EntityManager, rolloutId: string): Promise<void> {
     const rollout = await this.repo.rolloutForUpdate(em, rolloutId);
     if (!rollout || (rollout.status !== 'in-progress' && rollout.status !== 'paused')) return;
-    const deploys = await this.repo.deploysOf(em, rollout.id);
-    const progress = progressOf(deploys, rollout.currentBatch);
+    const counts = await this.repo.progressCounts(em, rollout.id, rollout.currentBatch);
+    const progress: Progress = counts.failedHost
+      ? { kind: 'failed', deploy: (await this.repo.failedDeploy(em, rollout.id, counts.failedHost))! }
+      : counts.running > 0
+        ? { kind: 'batch-running' }
+        : { kind: 'batch-done', next: counts.next };
     if (progress.kind === 'failed') {
       const d = progress.deploy;
       await this.repo.cancelPending(em, rollout.id);

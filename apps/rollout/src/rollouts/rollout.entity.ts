@@ -3,7 +3,7 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { DeployKind } from '@runway/contracts';
 
 export type DeployState = 'pending' | 'requested' | 'started' | 'succeeded' | 'failed' | 'rolled-back' | 'cancelled';
-export type RolloutState = 'waiting-window' | 'blocked' | 'in-progress' | 'paused' | 'succeeded' | 'failed' | 'no-servers' | 'superseded';
+export type RolloutState = 'waiting-window' | 'preflight' | 'blocked' | 'in-progress' | 'paused' | 'succeeded' | 'failed' | 'no-servers' | 'superseded';
 export type RolloutCause = 'promoted' | 'qa-tip';
 
 @Entity('servers')

@@ -122,7 +122,11 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
     const revisions = [...p.revisions];
     if (p.cause === 'promoted') {
       // A newer promotion carries everything an older one waiting for its window carried.
-      for (const older of await this.repo.rolloutsIn(em, ['waiting-window', 'blocked'], 'promoted')) {
+      // So does one an operator paused while it waited: otherwise its DB change could ship outside the window.
+      const waiting = (await this.repo.rolloutsIn(em, ['waiting-window', 'blocked', 'preflight', 'paused'], 'promoted')).filter(
+        (r) => r.status !== 'paused' || (r.pausedFrom !== null && ['waiting-window', 'blocked', 'preflight'].includes(r.pausedFrom)),
+      );
+      for (const older of waiting) {
         if (older.kind === 'downtime') kind = 'downtime';
         revisions.unshift(...older.revisions);
         await this.repo.saveRollout(em, { ...older, status: 'superseded', finishedAt: now, failure: `superseded by ${p.sha.slice(0, 10)}` });
@@ -265,28 +269,52 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
   }
 
   /** Opens downtime windows: one replica at a time. */
+  /**
+   * Opens downtime windows. A due rollout is claimed (status `preflight`, one replica wins the
+   * row), its preflight runs outside any transaction, and the outcome applies only if the
+   * rollout is still the one claimed: an operator's pause, or a newer promotion superseding it
+   * meanwhile, wins. A claim left by a process that died is taken back after ten minutes.
+   */
   async tick(): Promise<void> {
     try {
-      await this.repo.transaction(async (em) => {
+      const due = await this.repo.transaction(async (em) => {
         const [{ ok }] = await em.query(`SELECT pg_try_advisory_xact_lock(hashtext('rollout.scheduler')) AS ok`);
-        if (!ok) return;
+        if (!ok) return [];
         const now = this.clock.now();
-        for (const rollout of await this.repo.rolloutsIn(em, ['waiting-window'])) {
+        const claimed: RolloutEntity[] = [];
+        for (const rollout of await this.repo.rolloutsIn(em, ['waiting-window', 'preflight'])) {
+          if (rollout.status === 'preflight') {
+            if (now.getTime() - (rollout.scheduledFor?.getTime() ?? 0) > 10 * 60_000 + this.window.minutes * 60_000) {
+              await this.repo.saveRollout(em, { ...rollout, status: 'waiting-window' });
+            }
+            continue;
+          }
           if (!windowOpen(this.window, now)) {
             const opens = nextWindowOpening(this.window, now);
             if (rollout.scheduledFor?.getTime() !== opens.getTime()) await this.repo.saveRollout(em, { ...rollout, scheduledFor: opens });
             continue;
           }
-          const preflight = await this.preflight(rollout);
-          if (!preflight.ok) {
-            await this.repo.saveRollout(em, { ...rollout, status: 'blocked', failure: `preflight failed: ${preflight.output}` });
-            this.logger.warn({ rolloutId: rollout.id }, 'downtime rollout blocked: preflight failed');
-            continue;
-          }
-          await this.repo.saveRollout(em, { ...rollout, status: 'in-progress', failure: null });
-          await this.dispatch(em, { ...rollout, status: 'in-progress' }, 0);
+          const claim = { ...rollout, status: 'preflight' as const };
+          await this.repo.saveRollout(em, claim);
+          claimed.push(claim);
         }
+        return claimed;
       });
+      for (const rollout of due) {
+        const preflight = await this.preflight(rollout);
+        await this.repo.transaction(async (em) => {
+          const current = await this.repo.rolloutForUpdate(em, rollout.id);
+          if (current?.status !== 'preflight') return; // paused or superseded while the preflight ran
+          if (!preflight.ok) {
+            await this.repo.saveRollout(em, { ...current, status: 'blocked', failure: `preflight failed: ${preflight.output}` });
+            this.logger.warn({ rolloutId: rollout.id }, 'downtime rollout blocked: preflight failed');
+            return;
+          }
+          const going = { ...current, status: 'in-progress' as const, failure: null };
+          await this.repo.saveRollout(em, going);
+          await this.dispatch(em, going, 0);
+        });
+      }
     } catch (e) {
       this.logger.warn({ err: (e as Error).message }, 'rollout scheduler tick failed');
     }
@@ -323,7 +351,7 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
     return this.repo.transaction(async (em) => {
       const r = await this.repo.rolloutForUpdate(em, id);
       if (!r) throw new DomainError('NOT_FOUND', `no rollout ${id}`);
-      if (!['in-progress', 'waiting-window', 'blocked'].includes(r.status)) throw new DomainError('CONFLICT', `rollout ${id} is ${r.status}`);
+      if (!['in-progress', 'waiting-window', 'blocked', 'preflight'].includes(r.status)) throw new DomainError('CONFLICT', `rollout ${id} is ${r.status}`);
       const paused = { ...r, status: 'paused' as const, pausedFrom: r.status, pausedBy: who };
       await this.repo.saveRollout(em, paused);
       return paused;
@@ -336,7 +364,7 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
       const r = await this.repo.rolloutForUpdate(em, id);
       if (!r) throw new DomainError('NOT_FOUND', `no rollout ${id}`);
       if (r.status !== 'paused' && r.status !== 'blocked') throw new DomainError('CONFLICT', `rollout ${id} is ${r.status}`);
-      const back = r.status === 'blocked' || r.pausedFrom === 'waiting-window' || r.pausedFrom === 'blocked' ? 'waiting-window' : 'in-progress';
+      const back = r.status === 'blocked' || (r.pausedFrom !== null && ['waiting-window', 'blocked', 'preflight'].includes(r.pausedFrom)) ? 'waiting-window' : 'in-progress';
       const resumed = { ...r, status: back as RolloutEntity['status'], pausedFrom: null, pausedBy: null, failure: null };
       await this.repo.saveRollout(em, resumed);
       if (back === 'in-progress') await this.advance(em, id);

@@ -1,0 +1,694 @@
+/**
+ * Rollout carrying promotions out on real agents. Real: Postgres (own database per describe),
+ * NATS JetStream (own namespace per describe), the rollout service in-process with its HTTP
+ * stack, consumers, outbox relay and scheduler tick, and real agent processes (from
+ * apps/rollout-agent/dist; run `npm run build` first), each with its own host name, state
+ * directory and host-bound token. Rollouts are driven by `promoted` events published on NATS.
+ *
+ * Each agent's deploy command appends "<sha> <ns since epoch> start|end" to a file of its own,
+ * so the tests can check which servers ran what, in which order, and when.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { type CloudEvent, type DeployKind, type DeployReportedV1, Events, type PromotedV1, Subjects } from '@runway/contracts';
+import { durableName } from '@runway/messaging';
+import { type RunningService, startService } from '@runway/platform';
+import {
+  apiClient, type ApiClient, createIsolatedDatabase, dropNamespace, eventually, type IsolatedDatabase, randomSha, serviceTestEnv,
+  TEST_ADMIN_TOKEN, uniqueNamespace,
+} from '@runway/testing';
+// tools/stack.cjs is the repository's process launcher (not an Nx project); the e2e tests use it too.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { issueToken, type ProcessHandle, startAgent } from '../../../tools/stack.cjs';
+import { rollout } from '../src/definition';
+import { Clock } from '../src/rollouts/clock';
+
+const NATS_URL = () => process.env.NATS_URL!;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Deploy {
+  id: string;
+  rolloutId: string;
+  host: string;
+  batch: number;
+  wave: string | null;
+  revision: string;
+  previousRevision: string | null;
+  status: string;
+  outputTail: string | null;
+}
+
+interface Rollout {
+  id: string;
+  sourceId: string;
+  toSha: string;
+  kind: DeployKind;
+  status: string;
+  batches: number;
+  currentBatch: number;
+  scheduledFor: string | null;
+  failure: string | null;
+  skipped: { host: string; reason: string }[];
+  deploys: Deploy[];
+}
+
+interface Line {
+  sha: string;
+  ns: bigint;
+  phase: 'start' | 'end';
+}
+
+interface AgentOptions {
+  environment?: string;
+  wave?: string;
+  /** Shell run between the "start" and "end" lines of the default deploy command. */
+  work?: string;
+  deployCommand?: string;
+  /** Written into the agent's state before it starts: what it already runs. */
+  runningRevision?: string;
+  extraEnv?: Record<string, string>;
+}
+
+/** One rollout service, its database and namespace, and the agents around it. */
+class Rig {
+  db!: IsolatedDatabase;
+  ns!: string;
+  svc!: RunningService;
+  nc!: NatsConnection;
+  admin!: ApiClient;
+  subjects!: Subjects;
+  dir!: string;
+  readonly agents = new Map<string, ProcessHandle>();
+  readonly agentEnv = new Map<string, Record<string, string>>();
+  readonly tokens = new Map<string, string>();
+
+  /** `extraEnv` may be computed from the rig's temp directory (for files a command writes). */
+  async start(extraEnv: Record<string, string> | ((dir: string) => Record<string, string>) = {}): Promise<this> {
+    this.dir = mkdtempSync(join(tmpdir(), 'runway-rollout-'));
+    if (typeof extraEnv === 'function') extraEnv = extraEnv(this.dir);
+    this.db = await createIsolatedDatabase();
+    this.ns = uniqueNamespace();
+    this.subjects = new Subjects(this.ns);
+    this.svc = await startService(
+      rollout,
+      serviceTestEnv(this.db, this.ns, {
+        ROLLOUT_TICK_MS: '100',
+        AGENT_HEARTBEAT_TIMEOUT_SECONDS: String(7 * 24 * 3600),
+        ROLLOUT_WAVES: 'canary,lpnet',
+        EVENT_ACK_WAIT_MS: '5000',
+        ...extraEnv,
+      }),
+    );
+    this.nc = await connect({ servers: NATS_URL() });
+    this.admin = apiClient(this.svc.url, TEST_ADMIN_TOKEN);
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.agents.values()].map((a) => a.stop().catch(() => undefined)));
+    await this.nc?.close().catch(() => undefined);
+    await this.svc?.close();
+    await dropNamespace(NATS_URL(), this.ns).catch(() => undefined);
+    await this.db?.drop().catch(() => undefined);
+    if (this.dir && !process.env.KEEP_TEST_DIRS) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  get clock(): Clock {
+    return this.svc.app.get(Clock);
+  }
+
+  file(host: string): string {
+    return join(this.dir, `deployed-${host}.log`);
+  }
+
+  stateDir(host: string): string {
+    return join(this.dir, 'agents', host);
+  }
+
+  async addAgent(host: string, opts: AgentOptions = {}): Promise<ProcessHandle> {
+    if (!this.tokens.has(host)) {
+      this.tokens.set(host, await issueToken(this.svc.url, TEST_ADMIN_TOKEN, { name: `agent ${host}`, roles: ['agent'], host }));
+    }
+    if (opts.runningRevision) {
+      mkdirSync(this.stateDir(host), { recursive: true });
+      writeFileSync(join(this.stateDir(host), 'state.json'), JSON.stringify({ runningRevision: opts.runningRevision, deploys: {} }));
+    }
+    const f = this.file(host);
+    const env: Record<string, string> = {
+      NATS_URL: NATS_URL(), RUNWAY_NAMESPACE: this.ns, RUNWAY_ROLLOUT_URL: this.svc.url, RUNWAY_AGENT_TOKEN: this.tokens.get(host)!,
+      AGENT_HOST: host, AGENT_ENVIRONMENT: opts.environment ?? 'lpnet', AGENT_STATE_DIR: this.stateDir(host), AGENT_HEARTBEAT_MS: '500',
+      LOG_LEVEL: 'info',
+      AGENT_DEPLOY_COMMAND:
+        opts.deployCommand ??
+        `echo "$RUNWAY_REVISION $(date +%s%N) start" >> "${f}"; ${opts.work ?? 'sleep 0.3'}; echo "$RUNWAY_REVISION $(date +%s%N) end" >> "${f}"`,
+      ...(opts.wave ? { AGENT_WAVE: opts.wave } : {}),
+      ...opts.extraEnv,
+    };
+    this.agentEnv.set(host, env);
+    return this.launch(host, env);
+  }
+
+  /** Starts the agent of `host` again, same state directory and token; `without` drops env keys. */
+  async restartAgent(host: string, without: string[] = []): Promise<ProcessHandle> {
+    await this.agents.get(host)?.stop();
+    const env = { ...this.agentEnv.get(host)! };
+    for (const k of without) delete env[k];
+    return this.launch(host, env);
+  }
+
+  private async launch(host: string, env: Record<string, string>): Promise<ProcessHandle> {
+    const h = await startAgent(env, { logDir: join(this.dir, 'logs') });
+    this.agents.set(host, h);
+    return h;
+  }
+
+  lines(host: string): Line[] {
+    if (!existsSync(this.file(host))) return [];
+    return readFileSync(this.file(host), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        const [sha, ns, phase] = l.split(' ');
+        return { sha, ns: BigInt(ns), phase: phase as Line['phase'] };
+      });
+  }
+
+  linesFor(host: string, sha: string): Line[] {
+    return this.lines(host).filter((l) => l.sha === sha);
+  }
+
+  /** Publishes `promoted` for `sha` the way promotion does; returns the promotion id. */
+  async promote(sha: string, deployKind: DeployKind = 'no-downtime'): Promise<string> {
+    const promotionId = randomUUID();
+    const data: PromotedV1 = {
+      promotionId, branch: 'production-stable', toSha: sha, toRevno: 1 + Math.floor(Math.random() * 100000),
+      revisions: [{ sha, db: deployKind === 'downtime' }], containsDbRevision: deployKind === 'downtime', deployKind, cause: 'qa-passed',
+      pendingMergeBack: [],
+    };
+    await this.publish(Events.Promoted.type, 'production-stable', data, 'runway/promotion');
+    return promotionId;
+  }
+
+  async publish(type: string, key: string, data: object, source: string): Promise<{ id: string; seq: number }> {
+    const event: CloudEvent<object> = {
+      specversion: '1.0', id: randomUUID(), source, type, subject: key, time: new Date().toISOString(), datacontenttype: 'application/json',
+      correlationid: randomUUID(), data,
+    };
+    const ack = await jetstream(this.nc).publish(this.subjects.event(type, key), JSON.stringify(event), { msgID: event.id });
+    return { id: event.id, seq: ack.seq };
+  }
+
+  /** The rollout planned for a promotion, once it exists. */
+  async rolloutOf(promotionId: string): Promise<Rollout> {
+    const listed = await eventually(
+      async () => ((await this.admin.get('/rollouts?limit=500')).body as Rollout[]).find((r) => r.sourceId === promotionId),
+      { what: `rollout for promotion ${promotionId}` },
+    );
+    return this.get(listed.id);
+  }
+
+  async get(id: string): Promise<Rollout> {
+    const res = await this.admin.get(`/rollouts/${id}`);
+    expect(res.status).toBe(200);
+    return res.body;
+  }
+
+  async waitFor(id: string, pred: (r: Rollout) => boolean, what: string, timeoutMs = 20_000): Promise<Rollout> {
+    let last: Rollout | undefined;
+    try {
+      return await eventually(async () => {
+        last = await this.get(id);
+        return pred(last) ? last : null;
+      }, { what, timeoutMs, intervalMs: 50 });
+    } catch (e) {
+      throw new Error(`${(e as Error).message}; last seen: ${JSON.stringify(last, null, 1)}`);
+    }
+  }
+
+  waitForStatus(id: string, status: string, timeoutMs?: number): Promise<Rollout> {
+    return this.waitFor(id, (r) => r.status === status, `rollout ${status}`, timeoutMs);
+  }
+
+  async servers(): Promise<Record<string, { runningRevision: string | null; reachable: boolean; hold: unknown; wave: string | null }>> {
+    const res = await this.admin.get('/servers');
+    expect(res.status).toBe(200);
+    return Object.fromEntries((res.body as { host: string }[]).map((s) => [s.host, s])) as never;
+  }
+}
+
+function deployOf(r: Rollout, host: string): Deploy {
+  const d = r.deploys.find((x) => x.host === host);
+  if (!d) throw new Error(`rollout ${r.id} has no deploy for ${host}: ${JSON.stringify(r.deploys)}`);
+  return d;
+}
+
+function span(lines: Line[]): { start: bigint; end: bigint } {
+  const start = lines.find((l) => l.phase === 'start');
+  const end = lines.find((l) => l.phase === 'end');
+  if (!start || !end) throw new Error(`expected a start and an end line, got ${JSON.stringify(lines, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`);
+  return { start: start.ns, end: end.ns };
+}
+
+const maxOf = (xs: bigint[]) => xs.reduce((a, b) => (a > b ? a : b));
+const minOf = (xs: bigint[]) => xs.reduce((a, b) => (a < b ? a : b));
+
+/** Today-or-tomorrow's date at `hh:mm` UTC: a day near real time, so real heartbeats stay fresh. */
+function tomorrowAt(hh: number, mm: number, plusDays = 0): Date {
+  const d = new Date();
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1 + plusDays, hh, mm));
+}
+
+describe('rollout: waves and batches', () => {
+  const rig = new Rig();
+
+  beforeAll(async () => {
+    await rig.start({ ROLLOUT_BATCH_SIZE: '2' });
+    await Promise.all([
+      rig.addAgent('canary1', { wave: 'canary' }),
+      rig.addAgent('app1'),
+      rig.addAgent('app2'),
+      rig.addAgent('app3'),
+    ]);
+  }, 60_000);
+  afterAll(() => rig.stop(), 30_000);
+
+  it('deploys the canary first, then app1+app2 together, then app3, each batch after the one before finished', async () => {
+    const sha = randomSha();
+    const r0 = await rig.rolloutOf(await rig.promote(sha));
+    expect(r0.batches).toBe(3);
+    const r = await rig.waitForStatus(r0.id, 'succeeded');
+    expect(r).toMatchObject({ toSha: sha, kind: 'no-downtime', batches: 3, failure: null, skipped: [] });
+    expect(r.deploys.map((d) => [d.host, d.batch, d.wave, d.status]).sort()).toEqual([
+      ['app1', 1, 'lpnet', 'succeeded'],
+      ['app2', 1, 'lpnet', 'succeeded'],
+      ['app3', 2, 'lpnet', 'succeeded'],
+      ['canary1', 0, 'canary', 'succeeded'],
+    ]);
+
+    // Each server ran it exactly once.
+    for (const host of ['canary1', 'app1', 'app2', 'app3']) expect(rig.linesFor(host, sha).map((l) => l.phase)).toEqual(['start', 'end']);
+    const canary = span(rig.linesFor('canary1', sha));
+    const app1 = span(rig.linesFor('app1', sha));
+    const app2 = span(rig.linesFor('app2', sha));
+    const app3 = span(rig.linesFor('app3', sha));
+    // Every deploy of a batch finished before any of the next one started.
+    expect(canary.end < minOf([app1.start, app2.start])).toBe(true);
+    expect(maxOf([app1.end, app2.end]) < app3.start).toBe(true);
+    // Within a batch, the servers deploy at the same time.
+    expect(app1.start < app2.end && app2.start < app1.end).toBe(true);
+
+    const servers = await rig.servers();
+    for (const host of ['canary1', 'app1', 'app2', 'app3']) expect(servers[host]).toMatchObject({ runningRevision: sha, reachable: true });
+    expect(servers.canary1.wave).toBe('canary');
+  });
+});
+
+describe('rollout: a failing deploy', () => {
+  const rig = new Rig();
+  const previous = randomSha();
+
+  beforeAll(async () => {
+    await rig.start({ ROLLOUT_BATCH_SIZE: '2' });
+    const rollbackFile = join(rig.dir, 'rollback-app2.log');
+    await Promise.all([
+      rig.addAgent('canary1', { wave: 'canary' }),
+      rig.addAgent('app1'),
+      rig.addAgent('app2', {
+        runningRevision: previous,
+        deployCommand: `echo "$RUNWAY_REVISION $(date +%s%N) start" >> "${rig.file('app2')}"; echo "migration 42 failed: disk full" >&2; exit 1`,
+        extraEnv: { AGENT_ROLLBACK_COMMAND: `echo "rollback $RUNWAY_REVISION" >> "${rollbackFile}"` },
+      }),
+      rig.addAgent('app3'),
+    ]);
+  }, 60_000);
+  afterAll(() => rig.stop(), 30_000);
+
+  it('stops the rollout, rolls the failed server back, and never deploys the later batch', async () => {
+    expect((await rig.servers()).app2.runningRevision).toBe(previous);
+    const sha = randomSha();
+    const r0 = await rig.rolloutOf(await rig.promote(sha));
+    expect(deployOf(r0, 'app2').previousRevision).toBe(previous);
+    const r = await rig.waitForStatus(r0.id, 'failed');
+    expect(r.failure).toMatch(/^app2: rolled-back/);
+    expect(r.failure).toContain('migration 42 failed: disk full');
+    expect(r.failure).toContain(`rollback to ${previous} succeeded`);
+    expect(deployOf(r, 'app2')).toMatchObject({ status: 'rolled-back', revision: sha, previousRevision: previous });
+    expect(deployOf(r, 'app3').status).toBe('cancelled');
+    expect(deployOf(r, 'canary1').status).toBe('succeeded');
+    // app1 was in app2's batch: it was already under way and finishes.
+    await rig.waitFor(r.id, (x) => deployOf(x, 'app1').status === 'succeeded', 'app1 (same batch) finished');
+
+    expect(readFileSync(join(rig.dir, 'rollback-app2.log'), 'utf8').split('\n').filter(Boolean)).toEqual([`rollback ${previous}`]);
+    // The canary had finished before the failing batch started.
+    expect(span(rig.linesFor('canary1', sha)).end < rig.linesFor('app2', sha)[0].ns).toBe(true);
+    // Give a (wrong) next batch every chance to go out: app3 never deploys.
+    await sleep(1500);
+    expect(rig.lines('app3')).toEqual([]);
+    const after = await rig.get(r.id);
+    expect(after.status).toBe('failed');
+    expect(deployOf(after, 'app3').status).toBe('cancelled');
+    const servers = await rig.servers();
+    expect(servers.canary1.runningRevision).toBe(sha);
+    expect(servers.app2.runningRevision).toBe(previous);
+    expect(servers.app3.runningRevision).toBeNull();
+  });
+});
+
+describe('rollout: downtime window', () => {
+  const rig = new Rig();
+
+  beforeAll(async () => {
+    await rig.start({ ROLLOUT_DOWNTIME_WINDOW: 'daily 10:00/60' });
+    await Promise.all([rig.addAgent('app1'), rig.addAgent('app2')]);
+  }, 60_000);
+  afterAll(() => rig.stop(), 30_000);
+
+  it('waits for the window, deploys nothing before it, and runs once it opens', async () => {
+    rig.clock.set(tomorrowAt(9, 0));
+    try {
+      const sha = randomSha();
+      const r0 = await rig.rolloutOf(await rig.promote(sha, 'downtime'));
+      expect(r0).toMatchObject({ status: 'waiting-window', kind: 'downtime', scheduledFor: tomorrowAt(10, 0).toISOString() });
+      await sleep(1000);
+      rig.clock.set(tomorrowAt(9, 59));
+      await sleep(500);
+      const waiting = await rig.get(r0.id);
+      expect(waiting.status).toBe('waiting-window');
+      expect(waiting.deploys.map((d) => d.status)).toEqual(['pending', 'pending']);
+      expect(rig.lines('app1')).toEqual([]);
+      expect(rig.lines('app2')).toEqual([]);
+
+      rig.clock.set(tomorrowAt(10, 5));
+      const r = await rig.waitForStatus(r0.id, 'succeeded');
+      expect(r.deploys.map((d) => d.status)).toEqual(['succeeded', 'succeeded']);
+      expect(rig.linesFor('app1', sha)).toHaveLength(2);
+      expect(rig.linesFor('app2', sha)).toHaveLength(2);
+    } finally {
+      rig.clock.set(null);
+    }
+  });
+});
+
+describe('rollout: downtime window with a failing preflight', () => {
+  const rig = new Rig();
+
+  beforeAll(async () => {
+    await rig.start({ ROLLOUT_DOWNTIME_WINDOW: 'daily 10:00/60', ROLLOUT_PREFLIGHT_COMMAND: 'exit 3' });
+    await rig.addAgent('app1');
+  }, 60_000);
+  afterAll(() => rig.stop(), 30_000);
+
+  it('blocks in the window when preflight fails, deploys nothing, and goes back to waiting on resume', async () => {
+    rig.clock.set(tomorrowAt(9, 0));
+    try {
+      const sha = randomSha();
+      const r0 = await rig.rolloutOf(await rig.promote(sha, 'downtime'));
+      expect(r0.status).toBe('waiting-window');
+
+      rig.clock.set(tomorrowAt(10, 5));
+      const blocked = await rig.waitForStatus(r0.id, 'blocked');
+      expect(blocked.failure).toMatch(/preflight/);
+      expect(blocked.failure).toMatch(/exit 3/);
+      await sleep(1000);
+      const still = await rig.get(r0.id);
+      expect(still.status).toBe('blocked');
+      expect(still.deploys.map((d) => d.status)).toEqual(['pending']);
+      expect(rig.lines('app1')).toEqual([]);
+
+      // Resumed after the window closed, it waits for the next one.
+      rig.clock.set(tomorrowAt(11, 30));
+      const resumed = await rig.admin.post(`/rollouts/${r0.id}/resume`);
+      expect(resumed.status).toBe(200);
+      expect(resumed.body).toMatchObject({ status: 'waiting-window', failure: null });
+      const rescheduled = await rig.waitFor(
+        r0.id, (r) => r.scheduledFor === tomorrowAt(10, 0, 1).toISOString(), 'rescheduled to the next window',
+      );
+      expect(rescheduled.status).toBe('waiting-window');
+      expect(rig.lines('app1')).toEqual([]);
+    } finally {
+      rig.clock.set(null);
+    }
+  });
+});
+
+describe('rollout: holds and pause', () => {
+  const rig = new Rig();
+
+  beforeAll(async () => {
+    await rig.start({ ROLLOUT_BATCH_SIZE: '1' });
+    await Promise.all(['app1', 'app2', 'app3'].map((h) => rig.addAgent(h, { work: 'sleep 1' })));
+  }, 60_000);
+  afterAll(() => rig.stop(), 30_000);
+
+  it('skips a held server with the reason, deploys the others, and includes it again once released', async () => {
+    const held = await rig.admin.raw('PUT', '/servers/app1/hold', JSON.stringify({ reason: 'cowboy 1f2e3d applied by hand', author: 'ops-ada' }));
+    expect(held.status).toBe(200);
+    expect((await rig.servers()).app1.hold).toMatchObject({ reason: 'cowboy 1f2e3d applied by hand', author: 'ops-ada' });
+
+    const sha = randomSha();
+    const r0 = await rig.rolloutOf(await rig.promote(sha));
+    expect(r0.skipped).toEqual([{ host: 'app1', reason: 'held: cowboy 1f2e3d applied by hand (ops-ada)' }]);
+    expect(r0.deploys.map((d) => d.host)).toEqual(['app2', 'app3']);
+    const r = await rig.waitForStatus(r0.id, 'succeeded');
+    expect(r.deploys.map((d) => d.status)).toEqual(['succeeded', 'succeeded']);
+    expect(rig.linesFor('app1', sha)).toEqual([]);
+    expect(rig.linesFor('app2', sha)).toHaveLength(2);
+    expect(rig.linesFor('app3', sha)).toHaveLength(2);
+    expect((await rig.servers()).app1.runningRevision).not.toBe(sha);
+
+    const released = await rig.admin.delete('/servers/app1/hold');
+    expect(released.status).toBe(204);
+    expect((await rig.servers()).app1.hold).toBeNull();
+    expect((await rig.admin.delete('/servers/app1/hold')).status).toBe(404);
+    // Planning only: a rollout planned now covers app1 again.
+    const next = await rig.rolloutOf(await rig.promote(randomSha()));
+    expect(next.skipped).toEqual([]);
+    expect(next.deploys.map((d) => d.host)).toEqual(['app1', 'app2', 'app3']);
+    await rig.waitForStatus(next.id, 'succeeded');
+  }, 30_000);
+
+  it('does not start the next batch while paused, and goes on when resumed', async () => {
+    const sha = randomSha();
+    const r0 = await rig.rolloutOf(await rig.promote(sha));
+    expect(r0.deploys.map((d) => [d.host, d.batch])).toEqual([['app1', 0], ['app2', 1], ['app3', 2]]);
+    await eventually(async () => rig.linesFor('app1', sha).length > 0, { what: 'the first batch started' });
+    const paused = await rig.admin.post(`/rollouts/${r0.id}/pause`);
+    expect(paused.status).toBe(200);
+    expect(paused.body).toMatchObject({ status: 'paused', pausedFrom: 'in-progress' });
+
+    await rig.waitFor(r0.id, (r) => deployOf(r, 'app1').status === 'succeeded', 'the first batch done');
+    await sleep(1500);
+    const stillPaused = await rig.get(r0.id);
+    expect(stillPaused.status).toBe('paused');
+    expect(deployOf(stillPaused, 'app2').status).toBe('pending');
+    expect(deployOf(stillPaused, 'app3').status).toBe('pending');
+    expect(rig.linesFor('app2', sha)).toEqual([]);
+
+    const resumedAt = BigInt(Date.now()) * 1_000_000n;
+    const resumed = await rig.admin.post(`/rollouts/${r0.id}/resume`);
+    expect(resumed.status).toBe(200);
+    expect(resumed.body.status).toBe('in-progress');
+    const r = await rig.waitForStatus(r0.id, 'succeeded');
+    expect(r.deploys.map((d) => d.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(span(rig.linesFor('app2', sha)).start > resumedAt).toBe(true);
+    expect(span(rig.linesFor('app2', sha)).end < span(rig.linesFor('app3', sha)).start).toBe(true);
+  }, 30_000);
+});
+
+describe('rollout: an agent acts only for its own host', () => {
+  const rig = new Rig();
+
+  beforeAll(async () => {
+    await rig.start();
+    await Promise.all([rig.addAgent('app1'), rig.addAgent('app2')]);
+  }, 60_000);
+  afterAll(() => rig.stop(), 30_000);
+
+  it("refuses app1's token registering app2 (403), and accepts it for app1", async () => {
+    const asApp1 = apiClient(rig.svc.url, rig.tokens.get('app1'));
+    const other = await asApp1.post('/agents/register', { host: 'app2', environment: 'lpnet', agentVersion: '0.1.0' });
+    expect(other.status).toBe(403);
+    expect(other.body.message).toMatch(/app1.*not app2/);
+    const own = await asApp1.post('/agents/register', { host: 'app1', environment: 'lpnet', agentVersion: '0.1.0' });
+    expect(own.status).toBe(201);
+    expect((await rig.servers()).app2).toMatchObject({ reachable: true });
+  });
+
+  it("dead-letters a report about app1's deploy that claims to come from app2, and leaves the deploy as it was", async () => {
+    const sha = randomSha();
+    const r = await rig.waitForStatus((await rig.rolloutOf(await rig.promote(sha))).id, 'succeeded');
+    const d = deployOf(r, 'app1');
+    expect(d.status).toBe('succeeded');
+
+    // rolled-back ranks above succeeded: accepted, it would change the deploy.
+    const forged: DeployReportedV1 = { deployId: d.id, rolloutId: r.id, host: 'app2', revision: sha, status: 'rolled-back', outputTail: 'forged' };
+    const sent = await rig.publish(Events.DeployReported.type, 'app2', forged, 'runway/agent/app2');
+    const dlq = await jetstream(rig.nc).streams.get(rig.subjects.deadLetterStream);
+    const dead = await eventually(
+      () => dlq.getMessage({ last_by_subj: rig.subjects.deadLetter(rig.subjects.event(Events.DeployReported.type, 'app2')) }).catch(() => null),
+      { what: 'the forged report dead-lettered' },
+    );
+    expect(JSON.parse(new TextDecoder().decode(dead.data)).id).toBe(sent.id);
+    expect(dead.header.get('Runway-Dead-Letter-Reason')).toMatch(/is for app1, not app2/);
+
+    const after = await rig.get(r.id);
+    expect(after.status).toBe('succeeded');
+    expect(after.failure).toBeNull();
+    expect(deployOf(after, 'app1')).toMatchObject({ status: 'succeeded', outputTail: d.outputTail });
+    expect((await rig.servers()).app1.runningRevision).toBe(sha);
+  });
+});
+
+describe('rollout: an agent killed mid-deploy', () => {
+  const rig = new Rig();
+
+  beforeAll(async () => {
+    await rig.start();
+  }, 60_000);
+  afterAll(() => rig.stop(), 30_000);
+
+  it('reports the interrupted deploy failed after restarting, and never runs it, even when asked again', async () => {
+    const agent = await rig.addAgent('app1', { extraEnv: { RUNWAY_FAILPOINTS: 'agent-mid-deploy' } });
+    const sha = randomSha();
+    const r0 = await rig.rolloutOf(await rig.promote(sha));
+    const exit = await Promise.race([agent.exited, sleep(20_000).then(() => null)]);
+    expect(exit).toEqual({ code: null, signal: 'SIGKILL' });
+    const started = await rig.waitFor(r0.id, (r) => deployOf(r, 'app1').status === 'started', 'deploy started');
+    const deployId = deployOf(started, 'app1').id;
+    expect(rig.linesFor('app1', sha)).toEqual([]);
+
+    // Restarted without the failpoint. JetStream redelivers the unacknowledged request once its
+    // ack wait (the agent's: 30 s) has passed.
+    await rig.restartAgent('app1', ['RUNWAY_FAILPOINTS']);
+    const failed = await rig.waitForStatus(r0.id, 'failed', 60_000);
+    expect(deployOf(failed, 'app1')).toMatchObject({ status: 'failed' });
+    expect(deployOf(failed, 'app1').outputTail).toMatch(/agent restarted while this deploy was running/);
+    expect(failed.failure).toMatch(/^app1: failed/);
+    expect(rig.linesFor('app1', sha)).toEqual([]);
+    const state = JSON.parse(readFileSync(join(rig.stateDir('app1'), 'state.json'), 'utf8'));
+    expect(state.deploys[deployId].status).toBe('failed');
+    expect(state.runningRevision).toBeUndefined();
+
+    // The same request delivered once more: answered from the agent's state, not run.
+    const stream = await jetstream(rig.nc).streams.get(rig.subjects.eventStream);
+    const request = await stream.getMessage({ last_by_subj: rig.subjects.event(Events.DeployRequested.type, 'app1') });
+    expect(JSON.parse(new TextDecoder().decode(request!.data)).data.deployId).toBe(deployId);
+    const again = await jetstream(rig.nc).publish(request!.subject, request!.data, { msgID: randomUUID() });
+    const jsm = await jetstreamManager(rig.nc);
+    const durable = durableName('agent', Events.DeployRequested.type, 'app1');
+    await eventually(async () => (await jsm.consumers.info(rig.subjects.eventStream, durable)).ack_floor.stream_seq >= again.seq, {
+      what: 'the agent handled the repeated request', timeoutMs: 15_000,
+    });
+    await sleep(500);
+    expect(rig.linesFor('app1', sha)).toEqual([]);
+    expect(rig.agents.get('app1')!.proc.exitCode).toBeNull();
+    expect(deployOf(await rig.get(r0.id), 'app1').status).toBe('failed');
+  }, 120_000);
+});
+
+/**
+ * A downtime rollout an operator paused while it waited is superseded by a newer promotion like
+ * a waiting one: the newer one inherits the downtime and waits for the window, and the older
+ * one can never deploy an older revision over the newer.
+ */
+describe('rollout: a newer promotion while a downtime rollout is paused in its wait', () => {
+  const rig = new Rig();
+
+  beforeAll(async () => {
+    await rig.start({ ROLLOUT_DOWNTIME_WINDOW: 'daily 10:00/60' });
+    await rig.addAgent('app1');
+  }, 60_000);
+  afterAll(() => rig.stop(), 30_000);
+
+  it('supersedes the paused one and waits for the window', async () => {
+    rig.clock.set(tomorrowAt(9, 0));
+    try {
+      const older = randomSha();
+      const rA = await rig.rolloutOf(await rig.promote(older, 'downtime'));
+      expect(rA.status).toBe('waiting-window');
+      const paused = await rig.admin.post(`/rollouts/${rA.id}/pause`);
+      expect(paused.body).toMatchObject({ status: 'paused', pausedFrom: 'waiting-window' });
+
+      const newer = randomSha();
+      const rB = await rig.rolloutOf(await rig.promote(newer));
+      await sleep(1000);
+      const a = await rig.get(rA.id);
+      const b = await rig.get(rB.id);
+      expect({ older: a.status, newerKind: b.kind, newer: b.status, deployedAt9: rig.linesFor('app1', newer).length }).toEqual({
+        older: 'superseded', newerKind: 'downtime', newer: 'waiting-window', deployedAt9: 0,
+      });
+    } finally {
+      rig.clock.set(null);
+    }
+  }, 30_000);
+});
+
+/**
+ * The scheduler claims a due rollout, runs its preflight outside any transaction, and applies
+ * the outcome only if the rollout is still the one it claimed: an operator's pause, or a newer
+ * promotion superseding it meanwhile, wins.
+ */
+describe('rollout: a slow preflight and an operator acting meanwhile', () => {
+  const rig = new Rig();
+  let marker: string;
+
+  beforeAll(async () => {
+    await rig.start((dir) => {
+      marker = join(dir, 'preflight-started');
+      // A preflight that takes 2 s and records when it began (and for which revision).
+      return { ROLLOUT_DOWNTIME_WINDOW: 'daily 10:00/60', ROLLOUT_PREFLIGHT_COMMAND: `echo "$RUNWAY_REVISION" >> "${marker}"; sleep 2` };
+    });
+    await rig.addAgent('app1');
+  }, 60_000);
+  afterAll(() => rig.stop(), 30_000);
+
+  const preflightRunning = (sha: string) =>
+    eventually(async () => existsSync(marker) && readFileSync(marker, 'utf8').includes(sha), { what: `preflight running for ${sha}` });
+
+  it('keeps a pause made while the preflight runs', async () => {
+    rig.clock.set(tomorrowAt(9, 0));
+    try {
+      const sha = randomSha();
+      const r0 = await rig.rolloutOf(await rig.promote(sha, 'downtime'));
+      expect(r0.status).toBe('waiting-window');
+      rig.clock.set(tomorrowAt(10, 5));
+      await preflightRunning(sha);
+      const paused = await rig.admin.post(`/rollouts/${r0.id}/pause`);
+      expect(paused.status).toBe(200);
+      expect(paused.body.status).toBe('paused');
+      await sleep(3500);
+      const after = await rig.get(r0.id);
+      expect({ status: after.status, deploys: after.deploys.map((d) => d.status), ran: rig.linesFor('app1', sha).length }).toEqual({
+        status: 'paused', deploys: ['pending'], ran: 0,
+      });
+    } finally {
+      rig.clock.set(null);
+    }
+  }, 30_000);
+
+  it('keeps a rollout superseded while its preflight runs superseded', async () => {
+    rig.clock.set(tomorrowAt(9, 0));
+    try {
+      const older = randomSha();
+      const r0 = await rig.rolloutOf(await rig.promote(older, 'downtime'));
+      expect(r0.status).toBe('waiting-window');
+      rig.clock.set(tomorrowAt(10, 5));
+      await preflightRunning(older);
+      const newer = randomSha();
+      const r1 = await rig.rolloutOf(await rig.promote(newer));
+      expect(r1.kind).toBe('downtime'); // it carries the older one's DB change
+      expect((await rig.get(r0.id)).status).toBe('superseded');
+      await rig.waitForStatus(r1.id, 'succeeded', 15_000);
+      const old = await rig.get(r0.id);
+      expect({ status: old.status, deploys: old.deploys.map((d) => d.status), ran: rig.linesFor('app1', older).length }).toEqual({
+        status: 'superseded', deploys: ['cancelled'], ran: 0,
+      });
+    } finally {
+      rig.clock.set(null);
+    }
+  }, 30_000);
+});

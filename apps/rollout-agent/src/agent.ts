@@ -46,7 +46,7 @@ export class Agent {
     this.js = jetstream(this.nc);
     await this.register();
     this.consumer = new EventConsumer(this.nc, this.subjects, (e, ctx) => this.onDeployRequested(e as CloudEvent<DeployRequestedV1>, ctx.working), {
-      service: 'agent', type: Events.DeployRequested.type, key: this.env.AGENT_HOST, logger: this.log, ackWaitMs: 30_000,
+      service: 'agent', type: Events.DeployRequested.type, key: this.env.AGENT_HOST, logger: this.log, ackWaitMs: this.env.AGENT_ACK_WAIT_MS,
     });
     await retry(() => this.consumer.start(), this.log, 'waiting for the event stream');
     this.heartbeat = setInterval(() => void this.sendHeartbeat(), this.env.AGENT_HEARTBEAT_MS);

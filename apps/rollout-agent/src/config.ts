@@ -27,6 +27,8 @@ export class AgentEnv {
   @IsOptional() @IsString() AGENT_COWBOY_REAPPLY_COMMAND?: string;
   @Transform(toInt) @IsInt() @Min(1) AGENT_DEPLOY_TIMEOUT_SECONDS = 900;
   @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) AGENT_HEARTBEAT_MS = 10_000;
+  /** How long a deploy request may go unacknowledged before NATS offers it again (the agent then answers from its state). */
+  @Transform(toInt) @IsInt() @Min(1000) AGENT_ACK_WAIT_MS = 30_000;
   /** Where the agent remembers what it ran, so a restart never runs a deploy twice. */
   @IsString() AGENT_STATE_DIR = '.runway/agent';
   @IsOptional() @IsString() LOG_LEVEL = 'info';

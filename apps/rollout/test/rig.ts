@@ -140,6 +140,7 @@ export class Rig {
     const env: Record<string, string> = {
       NATS_URL: NATS_URL(), RUNWAY_NAMESPACE: this.ns, RUNWAY_ROLLOUT_URL: this.svc.url, RUNWAY_AGENT_TOKEN: this.tokens.get(host)!,
       AGENT_HOST: host, AGENT_ENVIRONMENT: opts.environment ?? 'lpnet', AGENT_STATE_DIR: this.stateDir(host), AGENT_HEARTBEAT_MS: '500',
+      AGENT_ACK_WAIT_MS: '3000',
       LOG_LEVEL: 'info',
       AGENT_DEPLOY_COMMAND:
         opts.deployCommand ??

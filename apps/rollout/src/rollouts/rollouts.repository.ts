@@ -11,6 +11,11 @@ export class RolloutsRepository {
     return this.ds.transaction(fn);
   }
 
+  /** For reads outside a transaction. */
+  get manager(): EntityManager {
+    return this.ds.manager;
+  }
+
   servers(em: EntityManager | null = null): Promise<ServerEntity[]> {
     return (em ?? this.ds.manager).find(ServerEntity, { order: { environment: 'ASC', host: 'ASC' } });
   }

@@ -219,7 +219,22 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
       if (server) await this.repo.saveServer(em, { ...server, runningRevision: r.revision });
       await this.retireFixedCowboys(em, deploy.rolloutId, r.host);
     }
-    if (next === 'succeeded' || next === 'failed' || next === 'rolled-back') await this.advance(em, deploy.rolloutId);
+    if (next === 'succeeded') await this.advanceIfDue(em, deploy.rolloutId);
+    else if (next === 'failed' || next === 'rolled-back') await this.advance(em, deploy.rolloutId);
+  }
+
+  /**
+   * Most successes change nothing for their rollout (others in the batch still run), so look
+   * before taking the rollout's lock: a thousand reports must not queue on one row. Two last
+   * reports committing together each still see the other running; the scheduler's tick
+   * catches that batch within a tick.
+   */
+  private async advanceIfDue(em: EntityManager, rolloutId: string): Promise<void> {
+    const rollout = await this.repo.rollout(em, rolloutId);
+    if (!rollout || rollout.status !== 'in-progress') return;
+    const counts = await this.repo.progressCounts(em, rolloutId, rollout.currentBatch);
+    if (!counts.failedHost && counts.running > 0) return;
+    await this.advance(em, rolloutId);
   }
 
   /** A server now runs a revision containing its cowboys' fixes: they are retired, and said so. */
@@ -300,6 +315,9 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
         }
         return claimed;
       });
+      for (const rollout of await this.repo.rolloutsIn(this.repo.manager, ['in-progress'])) {
+        await this.repo.transaction((em) => this.advanceIfDue(em, rollout.id));
+      }
       for (const rollout of due) {
         const preflight = await this.preflight(rollout);
         await this.repo.transaction(async (em) => {

@@ -49,8 +49,13 @@ export class RolloutsRepository {
     return em.findOne(DeployEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
   }
 
-  async saveDeploy(em: EntityManager, d: DeployEntity): Promise<void> {
-    await em.save(DeployEntity, d);
+  /** One statement per report, on the hot path of a rollout over many servers. */
+  async setDeployStatus(em: EntityManager, id: string, status: DeployEntity['status'], outputTail: string | undefined): Promise<void> {
+    await em.query(`UPDATE deploys SET status = $2, output_tail = coalesce($3, output_tail), updated_at = now() WHERE id = $1`, [id, status, outputTail ?? null]);
+  }
+
+  async setRunning(em: EntityManager, host: string, revision: string): Promise<void> {
+    await em.query(`UPDATE servers SET running_revision = $2 WHERE host = $1`, [host, revision]);
   }
 
   /**

@@ -213,10 +213,9 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
     if (deploy.host !== r.host) throw new DomainError('FORBIDDEN', `deploy ${r.deployId} is for ${deploy.host}, not ${r.host}`, undefined, false);
     const next = nextDeployState(deploy.status, r.status);
     if (next === deploy.status) return;
-    await this.repo.saveDeploy(em, { ...deploy, status: next, outputTail: r.outputTail ?? deploy.outputTail, updatedAt: new Date() });
+    await this.repo.setDeployStatus(em, deploy.id, next, r.outputTail);
     if (next === 'succeeded') {
-      const server = await this.repo.server(em, r.host);
-      if (server) await this.repo.saveServer(em, { ...server, runningRevision: r.revision });
+      await this.repo.setRunning(em, r.host, r.revision);
       await this.retireFixedCowboys(em, deploy.rolloutId, r.host);
     }
     if (next === 'succeeded') await this.advanceIfDue(em, deploy.rolloutId);

@@ -4,7 +4,7 @@ import type { DeployKind } from '@runway/contracts';
 
 export type DeployState = 'pending' | 'requested' | 'started' | 'succeeded' | 'failed' | 'rolled-back' | 'cancelled';
 export type RolloutState = 'waiting-window' | 'preflight' | 'blocked' | 'in-progress' | 'paused' | 'succeeded' | 'failed' | 'no-servers' | 'superseded';
-export type RolloutCause = 'promoted' | 'qa-tip';
+export type RolloutCause = 'promoted' | 'qa-tip' | 'manual';
 
 @Entity('servers')
 export class ServerEntity {

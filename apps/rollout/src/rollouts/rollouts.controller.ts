@@ -5,7 +5,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { type AgentHeartbeatV1, type CloudEvent, type DeployReportedV1, Events, type PromotedV1, type QaTipMovedV1 } from '@runway/contracts';
 import type { JetStreamContext } from '@runway/messaging';
 import { CurrentPrincipal, type Principal, Roles } from '@runway/platform';
-import { HoldServerDto, RegisterAgentDto } from './dto/register-agent.dto';
+import { HoldServerDto, ManualRolloutDto, RegisterAgentDto } from './dto/register-agent.dto';
 import { RolloutsService } from './rollouts.service';
 
 @ApiTags('rollout')
@@ -33,6 +33,13 @@ export class RolloutsController {
   @Get('rollouts/:id')
   get(@Param('id', new ParseUUIDPipe()) id: string) {
     return this.rollouts.rollout(id);
+  }
+
+  /** Redeploy, or roll back, some servers or all of production, now. */
+  @Post('rollouts')
+  @Roles('operator')
+  manual(@Body() dto: ManualRolloutDto, @CurrentPrincipal() who: Principal) {
+    return this.rollouts.manual(dto, who.name);
   }
 
   @Post('rollouts/:id/pause')

@@ -389,6 +389,28 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
     });
   }
 
+  /**
+   * An operator puts a revision on servers now: the one they run (a redeploy) or an older one
+   * (a rollback), on some servers or every production server. Waves, batches, holds and
+   * cowboys apply as to any rollout; it goes at once, whatever its kind.
+   */
+  async manual(dto: { revision: string; hosts?: string[]; kind?: DeployKind; reason: string }, who: string) {
+    const id = randomUUID();
+    await this.repo.transaction(async (em) => {
+      const known = new Set((await this.repo.servers(em)).map((s) => s.host));
+      const unknown = (dto.hosts ?? []).filter((h) => !known.has(h));
+      if (unknown.length) throw new DomainError('UNPROCESSABLE', `hosts: not registered: ${unknown.join(', ')}`, { fields: [{ field: 'hosts', errors: [`not registered: ${unknown.join(', ')}`] }] });
+      const hosts = dto.hosts ? new Set(dto.hosts) : null;
+      await this.plan(em, {
+        sourceId: id, cause: 'manual', sha: dto.revision, kind: dto.kind ?? 'no-downtime', revisions: [],
+        servers: (s) => (hosts ? hosts.has(s.host) : !this.env.isQaEnvironment(s.environment)),
+      });
+      this.logger.info({ rollout: id, revision: dto.revision, hosts: dto.hosts ?? 'production', who, reason: dto.reason }, 'manual rollout');
+    });
+    const planned = await this.repo.rolloutFor(this.repo.manager, id);
+    return this.rollout(planned!.id);
+  }
+
   async hold(host: string, reason: string, author: string, until: Date | null) {
     await this.repo.transaction((em) => this.repo.setHold(em, { host, reason, author, until }));
     return { host, reason, author, until };

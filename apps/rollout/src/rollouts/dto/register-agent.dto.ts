@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { HOST_PATTERN, SHA_PATTERN } from '@runway/contracts';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { DEPLOY_KINDS, type DeployKind, HOST_PATTERN, SHA_PATTERN } from '@runway/contracts';
 
 export class RegisterAgentDto {
   @ApiProperty({ example: 'app1.lpnet' }) @IsString() @Matches(HOST_PATTERN, { message: 'host must be a host name' }) host!: string;
@@ -8,6 +8,15 @@ export class RegisterAgentDto {
   @ApiPropertyOptional({ example: 'lpnet-1' }) @IsOptional() @IsString() @MaxLength(64) wave?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @Matches(SHA_PATTERN) runningRevision?: string;
   @ApiProperty({ example: '0.1.0' }) @IsString() @MaxLength(64) agentVersion!: string;
+}
+
+export class ManualRolloutDto {
+  @ApiProperty({ description: 'The revision to put on the servers: the one they run (a redeploy) or an older one (a rollback)' })
+  @IsString() @Matches(SHA_PATTERN, { message: 'revision must be 7 to 64 lower-case hex digits' }) revision!: string;
+  @ApiPropertyOptional({ description: 'Only these servers; every production server when absent' })
+  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10000) @IsString({ each: true }) @Matches(HOST_PATTERN, { each: true, message: 'hosts must be host names' }) hosts?: string[];
+  @ApiPropertyOptional({ enum: DEPLOY_KINDS, default: 'no-downtime' }) @IsOptional() @IsIn(DEPLOY_KINDS) kind?: DeployKind;
+  @ApiProperty({ example: 'Roll back the search regression' }) @IsString() @MinLength(3) @MaxLength(4096) reason!: string;
 }
 
 export class HoldServerDto {

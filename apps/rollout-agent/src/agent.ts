@@ -10,7 +10,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import {
-  type AgentHeartbeatV1, type CloudEvent, type DeployReportedV1, type DeployRequestedV1, type DeployStatus, type EventDefinition,
+  type AgentHeartbeatV1, type CloudEvent, type CowboyAppliedV1, type DeployReportedV1, type DeployRequestedV1, type DeployStatus, type EventDefinition,
   Events, Subjects,
 } from '@runway/contracts';
 import { connectNats, EventConsumer, failpoint } from '@runway/messaging';
@@ -151,8 +151,27 @@ export class Agent {
     await this.publish(Events.DeployReported, data, `${d.deployId}:${status}`, request);
   }
 
+  /** Reports the cowboys the scan command finds (the same report again is dropped by its msgID). */
+  private async scanCowboys(): Promise<void> {
+    if (!this.env.AGENT_COWBOY_SCAN_COMMAND || this.stopped) return;
+    const scan = await runCommand(this.env.AGENT_COWBOY_SCAN_COMMAND, { RUNWAY_HOST: this.env.AGENT_HOST }, 60_000);
+    if (!scan.ok) {
+      this.log.warn({ output: scan.tail.slice(-500) }, 'cowboy scan failed');
+      return;
+    }
+    for (const line of scan.tail.split('\n')) {
+      const m = /^\s*([0-9a-f]{7,128})(?:\s+(.*))?$/.exec(line);
+      if (!m) continue;
+      const data: CowboyAppliedV1 = {
+        host: this.env.AGENT_HOST, patchHash: m[1], reason: m[2]?.slice(0, 4000) || undefined, appliedBy: `found by the agent on ${this.env.AGENT_HOST}`, detected: true,
+      };
+      await this.publish(Events.CowboyApplied, data, `cowboy:${this.env.AGENT_HOST}:${m[1]}`).catch((e) => this.log.warn({ err: (e as Error).message }, 'cowboy report not sent'));
+    }
+  }
+
   private async sendHeartbeat(): Promise<void> {
     if (this.stopped) return;
+    void this.scanCowboys();
     const data: AgentHeartbeatV1 = {
       host: this.env.AGENT_HOST, environment: this.env.AGENT_ENVIRONMENT, wave: this.env.AGENT_WAVE,
       runningRevision: this.state.runningRevision, agentVersion: AGENT_VERSION, uptimeS: Math.round((Date.now() - this.startedAt) / 1000),

@@ -25,6 +25,12 @@ export class AgentEnv {
   @IsOptional() @IsString() AGENT_HEALTH_COMMAND?: string;
   /** Shell command that re-applies the cowboy $RUNWAY_COWBOY_HASH after a deploy (for `carry` cowboys). */
   @IsOptional() @IsString() AGENT_COWBOY_REAPPLY_COMMAND?: string;
+  /**
+   * Shell command that prints the hash of each hot patch applied on this server, one per line
+   * (optionally followed by a description). Run with every heartbeat; what it finds is reported
+   * as `cowboy-applied`, so a patch applied by hand without telling Runway is still known.
+   */
+  @IsOptional() @IsString() AGENT_COWBOY_SCAN_COMMAND?: string;
   @Transform(toInt) @IsInt() @Min(1) AGENT_DEPLOY_TIMEOUT_SECONDS = 900;
   @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) AGENT_HEARTBEAT_MS = 10_000;
   /** How long a deploy request may go unacknowledged before NATS offers it again (the agent then answers from its state). */

@@ -69,6 +69,15 @@ describe('rollout: cowboys', () => {
     expect(found).toMatchObject({ host: 'app2', detected: true, policy: 'hold', status: 'applied' });
   });
 
+  it("records a patch the agent's scan finds on its server, though nobody told Runway", async () => {
+    await rig.addAgent('app4', { extraEnv: { AGENT_COWBOY_SCAN_COMMAND: 'echo "facade1234 tuned the search cache by hand"' } });
+    const found = await eventually(async () => (await rig.admin.get('/cowboys')).body.find((c: { host: string }) => c.host === 'app4'), {
+      what: 'scanned cowboy recorded',
+    });
+    expect(found).toMatchObject({ patchHash: 'facade1234', reason: 'tuned the search cache by hand', detected: true, status: 'applied' });
+    expect((await rig.admin.get('/preflight/cowboys')).body.hosts).toContain('app4');
+  });
+
   it('names bad fields, and needs the operator role', async () => {
     const bad = await rig.admin.post('/cowboys', { hosts: ['not a host'], patchHash: 'xyz', reason: 'r' });
     expect(bad.status).toBe(400);

@@ -19,6 +19,9 @@ export class RolloutEnv extends CommonEnv {
   @Matches(/^daily\s+\d{1,2}:\d{2}(\s*\/\s*\d{1,4})?$/i) ROLLOUT_DOWNTIME_WINDOW = 'daily 10:00/60';
   /** Checks run before a downtime deploy; it goes only if this exits 0 (fails closed). */
   @IsOptional() @IsString() ROLLOUT_PREFLIGHT_COMMAND?: string;
+  /** When no-downtime production rollouts start: at once (empty), `every 30m`, or `daily 09:00` (UTC). */
+  @Matches(/^$|^every\s+\d{1,5}\s*[mh]$|^daily\s+\d{1,2}:\d{2}$/i, { message: 'ROLLOUT_CADENCE must be empty, like "every 30m", or like "daily 09:00"' })
+  ROLLOUT_CADENCE = '';
   @Transform(toInt) @IsInt() @Min(50) ROLLOUT_TICK_MS = 1000;
 
   isQaEnvironment(environment: string): boolean {

@@ -1,4 +1,4 @@
-import { nextWindowOpening, parseDowntimeWindow, planRollout, type PlanServer, windowOpen } from './planning';
+import { nextCadenceSlot, nextWindowOpening, parseCadence, parseDowntimeWindow, planRollout, type PlanServer, windowOpen } from './planning';
 
 const server = (host: string, environment: string, extra: Partial<PlanServer> = {}): PlanServer => ({
   host, environment, wave: null, reachable: true, heldBecause: null, ...extra,
@@ -24,6 +24,28 @@ describe('rollout planning', () => {
     const plan = planRollout([server('a', 'lpnet', { heldBecause: 'cowboy 1f2e' }), server('b', 'lpnet', { reachable: false }), server('c', 'lpnet')], [], 0);
     expect(plan.deploys.map((d) => d.host)).toEqual(['c']);
     expect(plan.skipped).toEqual([{ host: 'a', reason: 'held: cowboy 1f2e' }, { host: 'b', reason: 'unreachable: no heartbeat' }]);
+  });
+});
+
+describe('no-downtime cadence', () => {
+  const at = (iso: string) => new Date(iso);
+  it('goes at once by default', () => {
+    expect(nextCadenceSlot(parseCadence(''), at('2026-11-22T08:00:00Z'), at('2026-11-22T07:59:00Z'))).toEqual(at('2026-11-22T08:00:00Z'));
+  });
+  it('waits until N minutes after the last rollout started', () => {
+    const c = parseCadence('every 30m');
+    expect(nextCadenceSlot(c, at('2026-11-22T08:10:00Z'), at('2026-11-22T08:00:00Z'))).toEqual(at('2026-11-22T08:30:00Z'));
+    expect(nextCadenceSlot(c, at('2026-11-22T08:40:00Z'), at('2026-11-22T08:00:00Z'))).toEqual(at('2026-11-22T08:40:00Z'));
+    expect(nextCadenceSlot(c, at('2026-11-22T08:40:00Z'), null)).toEqual(at('2026-11-22T08:40:00Z'));
+    expect(parseCadence('every 2h')).toEqual({ kind: 'every', ms: 7_200_000 });
+  });
+  it('goes at the next daily slot', () => {
+    const c = parseCadence('daily 09:00');
+    expect(nextCadenceSlot(c, at('2026-11-22T08:00:00Z'), null)).toEqual(at('2026-11-22T09:00:00Z'));
+    expect(nextCadenceSlot(c, at('2026-11-22T09:30:00Z'), null)).toEqual(at('2026-11-23T09:00:00Z'));
+  });
+  it('refuses a malformed cadence, naming it', () => {
+    expect(() => parseCadence('hourly')).toThrow(/hourly/);
   });
 });
 

@@ -57,6 +57,31 @@ export function planRollout(servers: PlanServer[], waveOrder: string[], batchSiz
   return { deploys, skipped, batches: batch };
 }
 
+/**
+ * When no-downtime production rollouts may start: at once (empty), at most every N minutes or
+ * hours (`every 30m`), or once a day (`daily 09:00`, UTC). A newer promotion supersedes one
+ * still waiting, so the slot always carries the newest revision.
+ */
+export type Cadence = { kind: 'immediate' } | { kind: 'every'; ms: number } | { kind: 'daily'; hour: number; minute: number };
+
+export function parseCadence(spec: string): Cadence {
+  const s = spec.trim();
+  if (!s) return { kind: 'immediate' };
+  const every = /^every\s+(\d{1,5})\s*(m|h)$/i.exec(s);
+  if (every) return { kind: 'every', ms: Number(every[1]) * (every[2].toLowerCase() === 'h' ? 3600_000 : 60_000) };
+  const daily = /^daily\s+(\d{1,2}):(\d{2})$/i.exec(s);
+  if (daily && Number(daily[1]) <= 23 && Number(daily[2]) <= 59) return { kind: 'daily', hour: Number(daily[1]), minute: Number(daily[2]) };
+  throw new Error(`cadence "${spec}": expected empty, "every 30m", "every 2h" or "daily 09:00" (UTC)`);
+}
+
+/** The earliest a no-downtime rollout may start, given when the last production rollout started. */
+export function nextCadenceSlot(c: Cadence, now: Date, lastStart: Date | null): Date {
+  if (c.kind === 'immediate') return now;
+  if (c.kind === 'every') return lastStart && lastStart.getTime() + c.ms > now.getTime() ? new Date(lastStart.getTime() + c.ms) : now;
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), c.hour, c.minute);
+  return new Date(today >= now.getTime() ? today : today + 24 * 3600_000);
+}
+
 /** A daily downtime window, `HH:MM` UTC lasting `minutes`: `daily 10:00/60`. */
 export interface DowntimeWindow {
   hour: number;

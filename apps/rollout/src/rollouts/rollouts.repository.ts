@@ -93,6 +93,14 @@ export class RolloutsRepository {
     return em.find(RolloutEntity, { where: { status: In(statuses), ...(cause ? { cause: cause as RolloutEntity['cause'] } : {}) }, order: { createdAt: 'ASC' } });
   }
 
+  /** The production rollout that started last (superseded ones never started). */
+  lastProductionStart(em: EntityManager): Promise<RolloutEntity | null> {
+    return em.findOne(RolloutEntity, {
+      where: { cause: 'promoted', status: In(['in-progress', 'paused', 'succeeded', 'failed']) },
+      order: { createdAt: 'DESC' },
+    });
+  }
+
   rolloutForUpdate(em: EntityManager, id: string): Promise<RolloutEntity | null> {
     return em.findOne(RolloutEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
   }

@@ -26,7 +26,9 @@ import type { RolloutEnv } from '../config';
 import { Clock } from './clock';
 import { nextDeployState, type Progress } from './deploy-state';
 import type { RegisterAgentDto } from './dto/register-agent.dto';
-import { type DowntimeWindow, nextWindowOpening, parseDowntimeWindow, planRollout, windowOpen } from './planning';
+import {
+  type Cadence, type DowntimeWindow, nextCadenceSlot, nextWindowOpening, parseCadence, parseDowntimeWindow, planRollout, windowOpen,
+} from './planning';
 import type { DeployEntity, RolloutCause, RolloutEntity, ServerEntity } from './rollout.entity';
 import { RolloutsRepository } from './rollouts.repository';
 import { LeadTimeRepository } from '../lead-time/lead-time.repository';
@@ -36,6 +38,7 @@ import { CowboysRepository } from '../cowboys/cowboys.repository';
 @Injectable()
 export class RolloutsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly window: DowntimeWindow;
+  private readonly cadence: Cadence;
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
 
@@ -49,6 +52,7 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
     @Inject(CowboysRepository) private readonly cowboys: CowboysRepository,
   ) {
     this.window = parseDowntimeWindow(env.ROLLOUT_DOWNTIME_WINDOW);
+    this.cadence = parseCadence(env.ROLLOUT_CADENCE);
   }
 
   onApplicationBootstrap(): void {
@@ -150,11 +154,15 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
       id: randomUUID(), rolloutId, host: d.host, batch: d.batch, wave: d.wave, revision: p.sha, previousRevision: running.get(d.host) ?? null,
       status: 'pending', outputTail: null, requestedAt: now, updatedAt: now,
     }));
-    const waits = kind === 'downtime' && p.cause === 'promoted' && deploys.length > 0;
+    const downtime = kind === 'downtime' && p.cause === 'promoted' && deploys.length > 0;
+    const slot = p.cause === 'promoted' && !downtime && deploys.length > 0
+      ? nextCadenceSlot(this.cadence, now, (await this.repo.lastProductionStart(em))?.createdAt ?? null)
+      : now;
+    const waits = downtime || slot.getTime() > now.getTime();
     const rollout: RolloutEntity = {
       id: rolloutId, sourceId: p.sourceId, cause: p.cause, toSha: p.sha, toRevno: p.revno ?? null, kind,
       status: deploys.length === 0 ? 'no-servers' : waits ? 'waiting-window' : 'in-progress',
-      batches: plan.batches, currentBatch: 0, scheduledFor: waits ? nextWindowOpening(this.window, now) : null, failure: null,
+      batches: plan.batches, currentBatch: 0, scheduledFor: downtime ? nextWindowOpening(this.window, now) : waits ? slot : null, failure: null,
       pausedFrom: null, pausedBy: null, skipped: plan.skipped, revisions, createdAt: now, finishedAt: deploys.length ? null : now,
     };
     await this.repo.insertRollout(em, rollout, deploys);
@@ -301,6 +309,14 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
             if (now.getTime() - (rollout.scheduledFor?.getTime() ?? 0) > 10 * 60_000 + this.window.minutes * 60_000) {
               await this.repo.saveRollout(em, { ...rollout, status: 'waiting-window' });
             }
+            continue;
+          }
+          if (rollout.kind !== 'downtime') {
+            // A no-downtime rollout waiting for its cadence slot: no window, no preflight.
+            if (rollout.scheduledFor && rollout.scheduledFor.getTime() > now.getTime()) continue;
+            const going = { ...rollout, status: 'in-progress' as const };
+            await this.repo.saveRollout(em, going);
+            await this.dispatch(em, going, 0);
             continue;
           }
           if (!windowOpen(this.window, now)) {

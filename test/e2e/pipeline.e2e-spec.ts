@@ -102,6 +102,12 @@ describe('pipeline end to end (real processes)', () => {
       const s = (await rollout.get('/servers')).body.find((x: { host: string }) => x.host === 'app1.example');
       return s?.runningRevision === sha;
     }, { what: 'production running it once it passed', timeoutMs: 30_000 });
+    // land → marked ok → promoted → deployed: each stage's lead time is recorded.
+    const times = await eventually(async () => {
+      const r = (await rollout.get('/lead-time')).body.revisions.find((x: { sha: string }) => x.sha === sha);
+      return r?.deployedAt ? r : null;
+    }, { what: 'lead time of the revision QA passed' });
+    expect(Object.values(times.seconds).every((v) => typeof v === 'number' && v >= 0)).toBe(true);
   });
 
   it('does not apply an event twice when a consumer dies after its commit and before its ack', async () => {

@@ -10,7 +10,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import {
-  type AgentHeartbeatV1, type CloudEvent, type CowboyAppliedV1, type DeployReportedV1, type DeployRequestedV1, type DeployStatus, type EventDefinition,
+  type AgentHeartbeatV1, type CloudEvent, type CowboyAppliedV1, type DeployProgressV1, type DeployReportedV1, type DeployRequestedV1, type DeployStatus, type EventDefinition,
   Events, Subjects,
 } from '@runway/contracts';
 import { connectNats, EventConsumer, failpoint } from '@runway/messaging';
@@ -103,7 +103,17 @@ export class Agent {
       RUNWAY_DEPLOY_KIND: d.kind, RUNWAY_DEPLOY_ID: d.deployId, RUNWAY_PREVIOUS_REVISION: d.previousRevision ?? this.state.runningRevision ?? '',
     };
     const timeout = this.env.AGENT_DEPLOY_TIMEOUT_SECONDS * 1000;
-    const deploy = await runCommand(this.env.AGENT_DEPLOY_COMMAND, commandEnv, timeout, working);
+    // Progress goes out at most twice a second while the command prints, as a tail (not a delta).
+    const begun = Date.now();
+    let lastProgress = 0;
+    const progress = (tail: string) => {
+      working();
+      if (Date.now() - lastProgress < 500) return;
+      lastProgress = Date.now();
+      const data: DeployProgressV1 = { deployId: d.deployId, rolloutId: d.rolloutId, host: d.host, outputTail: tail.slice(-8192), elapsedMs: Date.now() - begun };
+      void this.publish(Events.DeployProgress, data, randomUUID(), event).catch(() => undefined);
+    };
+    const deploy = await runCommand(this.env.AGENT_DEPLOY_COMMAND, commandEnv, timeout, progress);
     let outcome: DeployStatus = 'succeeded';
     let tail = deploy.tail;
     if (deploy.ok && this.env.AGENT_HEALTH_COMMAND) {

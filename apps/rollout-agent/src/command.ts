@@ -20,7 +20,7 @@ export function commandEnvironment(extra: NodeJS.ProcessEnv, base: NodeJS.Proces
   return env;
 }
 
-export function runCommand(command: string, env: NodeJS.ProcessEnv, timeoutMs: number, onOutput?: () => void): Promise<CommandResult> {
+export function runCommand(command: string, env: NodeJS.ProcessEnv, timeoutMs: number, onOutput?: (tail: string) => void): Promise<CommandResult> {
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn('/bin/sh', ['-c', command], { env: commandEnvironment(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -28,7 +28,7 @@ export function runCommand(command: string, env: NodeJS.ProcessEnv, timeoutMs: n
     // One decoder per stream, so a character split across two reads stays whole.
     const keep = (decoder: StringDecoder) => (chunk: Buffer) => {
       tail = (tail + decoder.write(chunk)).slice(-TAIL_BYTES);
-      onOutput?.();
+      onOutput?.(tail);
     };
     child.stdout.on('data', keep(new StringDecoder('utf8')));
     child.stderr.on('data', keep(new StringDecoder('utf8')));

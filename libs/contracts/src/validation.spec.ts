@@ -11,6 +11,7 @@ const samples = {
   RevisionLanded: { branch: 'devel', sha: SHA, landedAt: '2024-05-01T12:00:00Z' },
   QaStatusChanged: { branch: 'devel', sha: SHA, revno: 42, to: 'ok', by: 'qa@example.com' },
   QaTipMoved: { branch: 'stable', sha: SHA, revno: 7, containsDbRevision: false },
+  DeployProgress: { deployId: UUID, rolloutId: UUID, host: 'app1.lpnet', outputTail: 'migrating…', elapsedMs: 1200 },
   QaPassed: { branch: 'devel', sha: SHA, revno: 42, range: [{ sha: SHA, db: false }], containsDbRevision: false },
   Promoted: {
     promotionId: UUID, branch: 'stable', toSha: SHA, revisions: [{ sha: SHA, db: true }], containsDbRevision: true,

@@ -2,7 +2,9 @@
 import { Body, Controller, DefaultValuePipe, Delete, Get, HttpCode, Inject, Param, ParseIntPipe, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { type AgentHeartbeatV1, type CloudEvent, type DeployReportedV1, Events, type PromotedV1, type QaTipMovedV1 } from '@runway/contracts';
+import {
+  type AgentHeartbeatV1, type CloudEvent, type DeployProgressV1, type DeployReportedV1, Events, type PromotedV1, type QaTipMovedV1,
+} from '@runway/contracts';
 import type { JetStreamContext } from '@runway/messaging';
 import { CurrentPrincipal, type Principal, Roles } from '@runway/platform';
 import { HoldServerDto, ManualRolloutDto, RegisterAgentDto } from './dto/register-agent.dto';
@@ -83,6 +85,12 @@ export class RolloutsController {
   @EventPattern<string>(Events.DeployReported.type, { concurrency: 8 })
   onDeployReported(@Payload() e: CloudEvent<DeployReportedV1>, @Ctx() ctx: JetStreamContext) {
     return this.rollouts.onDeployReported(e, ctx.tx);
+  }
+
+  /** Output of running deploys, streamed by the agents, shown on GET /rollouts/{id}. */
+  @EventPattern<string>(Events.DeployProgress.type, { concurrency: 8 })
+  onProgress(@Payload() e: CloudEvent<DeployProgressV1>, @Ctx() ctx: JetStreamContext) {
+    return this.rollouts.onProgress(e, ctx.tx);
   }
 
   @EventPattern<string>(Events.AgentHeartbeat.type, { concurrency: 8 })

@@ -54,6 +54,11 @@ export class RolloutsRepository {
     await em.query(`UPDATE deploys SET status = $2, output_tail = coalesce($3, output_tail), updated_at = now() WHERE id = $1`, [id, status, outputTail ?? null]);
   }
 
+  /** A running deploy's output so far; only while it runs, so a late message never overwrites the final tail. */
+  async setProgress(em: EntityManager, id: string, host: string, outputTail: string): Promise<void> {
+    await em.query(`UPDATE deploys SET output_tail = $3, updated_at = now() WHERE id = $1 AND host = $2 AND status = 'started'`, [id, host, outputTail]);
+  }
+
   async setRunning(em: EntityManager, host: string, revision: string): Promise<void> {
     await em.query(`UPDATE servers SET running_revision = $2 WHERE host = $1`, [host, revision]);
   }

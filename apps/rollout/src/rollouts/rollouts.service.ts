@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import {
-  type AgentHeartbeatV1, type CloudEvent, type DeployKind, type DeployReportedV1, Events, type PromotedV1, type QaTipMovedV1,
+  type AgentHeartbeatV1, type CloudEvent, type DeployKind, type DeployProgressV1, type DeployReportedV1, Events, type PromotedV1, type QaTipMovedV1,
 } from '@runway/contracts';
 import { Outbox } from '@runway/messaging';
 import { DomainError, PINO_LOGGER, type Principal, RUNWAY_ENV } from '@runway/platform';
@@ -88,6 +88,10 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
       await this.repo.saveServer(em, server);
       return server;
     });
+  }
+
+  async onProgress(event: CloudEvent<DeployProgressV1>, em: EntityManager): Promise<void> {
+    await this.repo.setProgress(em, event.data.deployId, event.data.host, event.data.outputTail);
   }
 
   async onHeartbeat(event: CloudEvent<AgentHeartbeatV1>, em: EntityManager): Promise<void> {

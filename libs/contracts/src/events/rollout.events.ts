@@ -31,6 +31,16 @@ export class DeployReportedV1 {
   @IsOptional() @IsInt() @Min(0) durationMs?: number;
 }
 
+/** What a running deploy has printed so far: streamed while it runs, so people can watch. */
+export class DeployProgressV1 {
+  @IsUUID() deployId!: string;
+  @IsUUID() rolloutId!: string;
+  @IsString() @Matches(HOST_PATTERN) host!: string;
+  /** The last lines of the output so far (a tail, not a delta: a lost message loses nothing). */
+  @IsString() @MaxLength(16384) outputTail!: string;
+  @IsInt() @Min(0) elapsedMs!: number;
+}
+
 export class AgentHeartbeatV1 {
   @IsString() @Matches(HOST_PATTERN) host!: string;
   @IsString() @MaxLength(64) environment!: string;

@@ -2,7 +2,7 @@
  * A whole Runway as real processes for one test file: the four services on free ports, each
  * its own Node process, against the file's own database and NATS namespace, plus agents.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createIsolatedDatabase, dropNamespace, freePort, type IsolatedDatabase, TEST_ADMIN_TOKEN, uniqueNamespace } from '@runway/testing';
@@ -85,6 +85,8 @@ export async function startRunway(envFor: Partial<Record<ServiceName, Record<str
       await Promise.all(Object.values(services).map((s) => s.stop()));
       await dropNamespace(env.NATS_URL, namespace).catch(() => undefined);
       await db.drop().catch(() => undefined);
+      // Logs and agent state go with the run; KEEP_TEST_DIRS=1 keeps them for a look.
+      if (!process.env.KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true });
     },
   };
   return runway;

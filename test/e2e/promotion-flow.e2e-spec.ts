@@ -53,6 +53,7 @@ describe('promotion through a real git remote, end to end (real processes)', () 
 
   afterAll(async () => {
     await rw?.stop();
+    repo?.remove();
   });
 
   const remoteProduction = () => repo.remoteRef('production-stable');

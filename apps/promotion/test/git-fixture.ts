@@ -3,7 +3,7 @@
  * knows (stable, production-stable, production-devel), commits made with the git CLI.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -22,6 +22,11 @@ export class GitFixture {
     this.commit('base', { 'README': 'Runway test\n', 'lib/app.py': 'VERSION = 1\n' });
     this.git('push', '--quiet', 'origin', 'stable');
     this.git('push', '--quiet', 'origin', 'stable:production-stable', 'stable:production-devel');
+  }
+
+  /** Deletes the repositories (KEEP_TEST_DIRS=1 keeps them for a look). */
+  remove(): void {
+    if (!process.env.KEEP_TEST_DIRS) rmSync(this.root, { recursive: true, force: true });
   }
 
   git(...args: string[]): string {

@@ -98,6 +98,7 @@ class Rig {
     await this.nc?.close().catch(() => undefined);
     if (this.ns) await dropNamespace(process.env.NATS_URL!, this.ns).catch(() => undefined);
     await this.db?.drop().catch(() => undefined);
+    this.repo.remove();
   }
 
   /** A new commit on stable, pushed; its revno is its first-parent position on stable. */

@@ -35,6 +35,7 @@ describe('promotion in real git', () => {
     await svc?.close();
     await dropNamespace(process.env.NATS_URL!, ns);
     await db?.drop();
+    repo?.remove();
   });
 
   async function approve(sha: string, db = false): Promise<number> {

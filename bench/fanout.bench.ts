@@ -44,7 +44,9 @@ import { createIsolatedDatabase, dropNamespace, freePort, randomSha, TEST_ADMIN_
 import { Client } from 'pg';
 import { type ProcessHandle, startService } from '../tools/stack.cjs';
 import { Fleet, type FleetSetup, Round } from './fleet';
-import { intFlag, isRecord, requireEnv, roundResult, sleep, summarize, TimeoutError, wallMs, withTimeout } from './lib';
+import {
+  intFlag, isRecord, requireEnv, roundResult, runBenchmark, sleep, summarize, TimeoutError, wallMs, withTimeout,
+} from './lib';
 
 const ARGS = process.argv.slice(2);
 const N = intFlag(ARGS, 'agents', 1000);
@@ -908,35 +910,11 @@ async function main(): Promise<void> {
   log(JSON.stringify(result));
 }
 
-let finished = false;
-let failing = false;
-async function fail(e: unknown): Promise<void> {
-  const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
-  if (finished) process.exit(1);
-  if (failing) {
-    // Already failing and cleaning up (set-up still in flight fails too, say): let cleanup finish.
-    process.stderr.write(`(during cleanup) ${message.split('\n')[0]}\n`);
-    return;
-  }
-  failing = true;
-  clearTimeout(watchdog);
-  setTimeout(() => process.exit(1), CLEANUP_TIMEOUT_MS); // however cleanup goes, it ends
-  process.stderr.write(`fanout benchmark failed: ${message}\n`);
-  if (keepDir) process.stderr.write(`logs kept in ${join(keepDir, 'logs')}\n`);
-  await cleanup();
-  process.exit(1);
-}
-
-const watchdog = setTimeout(() => void fail(new TimeoutError(`the whole run took longer than ${WATCHDOG_MS / 1000} s`)), WATCHDOG_MS);
-process.on('unhandledRejection', (e) => void fail(e));
-process.once('SIGINT', () => void fail(new Error('interrupted (SIGINT)')));
-process.once('SIGTERM', () => void fail(new Error('terminated (SIGTERM)')));
-
-main().then(
-  () => {
-    finished = true;
-    clearTimeout(watchdog);
-    process.exit(0);
-  },
-  (e: unknown) => fail(e),
-);
+runBenchmark({
+  name: 'fanout',
+  watchdogMs: WATCHDOG_MS,
+  cleanupTimeoutMs: CLEANUP_TIMEOUT_MS,
+  main,
+  cleanup,
+  keptAt: () => (keepDir ? join(keepDir, 'logs') : null),
+});

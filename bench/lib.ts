@@ -264,3 +264,55 @@ export function roundResult<T extends Record<string, unknown>>(result: T): T {
   }
   return out as T;
 }
+
+/** The state of this process's one benchmark run, for code that must stop once it is failing. */
+export const benchState = { failing: false, finished: false };
+
+export interface Benchmark {
+  name: string;
+  /** The whole run fails after this long. */
+  watchdogMs: number;
+  /** However cleanup goes after a failure, the process ends after this long. */
+  cleanupTimeoutMs?: number;
+  main(): Promise<void>;
+  cleanup(): Promise<void>;
+  /** Where logs were kept after a failure, if anywhere. */
+  keptAt?(): string | null;
+}
+
+/**
+ * Runs a benchmark to its end: exit 0 when `main` resolves; on any failure (a throw, an
+ * unhandled rejection, the watchdog, SIGINT or SIGTERM) one cleanup, bounded in time, then
+ * exit 1. What fails after the first failure is only noted.
+ */
+export function runBenchmark(b: Benchmark): void {
+  const fail = async (e: unknown): Promise<void> => {
+    const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    if (benchState.finished) process.exit(1);
+    if (benchState.failing) {
+      process.stderr.write(`(after the failure) ${message.split('\n')[0]}\n`);
+      return;
+    }
+    benchState.failing = true;
+    clearTimeout(watchdog);
+    setTimeout(() => process.exit(1), b.cleanupTimeoutMs ?? 180_000);
+    process.stderr.write(`${b.name} benchmark failed: ${message}\n`);
+    const kept = b.keptAt?.();
+    if (kept) process.stderr.write(`logs kept in ${kept}\n`);
+    await b.cleanup();
+    process.exit(1);
+  };
+  const watchdog = setTimeout(() => void fail(new TimeoutError(`the whole run took longer than ${b.watchdogMs / 1000} s`)), b.watchdogMs);
+  process.on('unhandledRejection', (e) => void fail(e));
+  process.once('SIGINT', () => void fail(new Error('interrupted (SIGINT)')));
+  process.once('SIGTERM', () => void fail(new Error('terminated (SIGTERM)')));
+  b.main().then(
+    () => {
+      if (benchState.failing) return; // the failure's cleanup exits
+      benchState.finished = true;
+      clearTimeout(watchdog);
+      process.exit(0);
+    },
+    (e: unknown) => fail(e),
+  );
+}

@@ -25,8 +25,7 @@ import {
 } from '@runway/testing';
 import { issueToken, type ProcessHandle, SERVICES, type ServiceName, startAgent, startService } from '../tools/stack.cjs';
 import {
-  formatMs, intFlag, isRecord, measureFloor, requireEnv, roundResult, runPool, summarize, type Summary, TimeoutError, waitFor,
-  wallMs, withTimeout,
+  formatMs, intFlag, isRecord, measureFloor, requireEnv, roundResult, runBenchmark, runPool, summarize, type Summary, TimeoutError, waitFor, wallMs, withTimeout,
 } from './lib';
 
 const N = intFlag(process.argv.slice(2), 'n', 1000);
@@ -239,7 +238,8 @@ async function startRunway(): Promise<Runway> {
 }
 
 /** POSTs a `[no-qa]` landing of `sha`; resolves when qa-gate has accepted it (202). */
-async function land(rw: Runway, sha: string, label: string): Promise<void> {
+/** Lands one revision; returns the revno qa-gate gave it. */
+async function land(rw: Runway, sha: string, label: string): Promise<number> {
   const res = await fetch(`${rw.urls['qa-gate']}/revisions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${rw.buildbotToken}`, 'content-type': 'application/json', 'x-correlation-id': sha },
@@ -248,6 +248,7 @@ async function land(rw: Runway, sha: string, label: string): Promise<void> {
   });
   const text = await res.text();
   if (res.status !== 202) throw new Error(`POST /revisions answered ${res.status}: ${text.slice(0, 500)}`);
+  return (JSON.parse(text) as { revno: number }).revno;
 }
 
 function checkHealthy(rw: Runway, obs: Observer): void {
@@ -307,10 +308,31 @@ async function throughputPhase(rw: Runway, obs: Observer, count: number): Promis
   let lastProgress = wallMs();
   let allStarted!: () => void;
   const done = new Promise<void>((resolve) => (allStarted = resolve));
+  // Landings that arrive together are promoted together: production moves to the newest of
+  // them, and one deploy carries them all. A landing counts as deployed when a deploy of it,
+  // or of any later revision, has started.
+  const revnoOf = new Map<string, number>();
+  const startedBeforeItsAnswer = new Set<string>();
+  const deployedAt = new Map<string, number>();
+  let deployedUpTo = 0;
+  const settle = (at: number) => {
+    for (const [sha, revno] of revnoOf) {
+      if (revno <= deployedUpTo && wanted.delete(sha)) {
+        deployedAt.set(sha, at);
+        remaining--;
+      }
+    }
+    if (remaining === 0) allStarted();
+  };
   obs.onStarted((sha) => {
-    if (!wanted.delete(sha)) return;
+    const revno = revnoOf.get(sha);
+    if (revno === undefined) {
+      startedBeforeItsAnswer.add(sha);
+      return;
+    }
     lastProgress = wallMs();
-    if (--remaining === 0) allStarted();
+    deployedUpTo = Math.max(deployedUpTo, revno);
+    settle(obs.started.get(sha)?.arrival ?? wallMs());
   });
   let stalled: Error | null = null;
   let failStall!: (e: Error) => void;
@@ -332,8 +354,13 @@ async function throughputPhase(rw: Runway, obs: Observer, count: number): Promis
     const posts = runPool(count, CONCURRENCY, async (i) => {
       const sha = shas[i];
       sentAt.set(sha, wallMs());
-      await land(rw, sha, `throughput ${i}`);
+      const revno = await land(rw, sha, `throughput ${i}`);
+      revnoOf.set(sha, revno);
       lastProgress = wallMs();
+      if (startedBeforeItsAnswer.delete(sha)) {
+        deployedUpTo = Math.max(deployedUpTo, revno);
+        settle(obs.started.get(sha)?.arrival ?? wallMs());
+      } else if (revno <= deployedUpTo) settle(wallMs());
     });
     await Promise.race([posts, stall]);
     const postsDone = wallMs();
@@ -341,9 +368,9 @@ async function throughputPhase(rw: Runway, obs: Observer, count: number): Promis
     let last = first;
     const latencies: number[] = [];
     for (const sha of shas) {
-      const s = obs.started.get(sha)!;
-      last = Math.max(last, s.arrival);
-      latencies.push(s.arrival - sentAt.get(sha)!);
+      const arrival = deployedAt.get(sha)!;
+      last = Math.max(last, arrival);
+      latencies.push(arrival - sentAt.get(sha)!);
     }
     const seconds = (last - first) / 1000;
     const stagesDone = CHAIN.map(([name, key]): [string, number] => {
@@ -469,26 +496,10 @@ async function main(): Promise<void> {
   log(JSON.stringify(result));
 }
 
-let finished = false;
-async function fail(e: unknown): Promise<never> {
-  if (finished) process.exit(1);
-  finished = true;
-  process.stderr.write(`pipeline benchmark failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  if (keepDir) process.stderr.write(`logs kept in ${join(keepDir, 'logs')}\n`);
-  await cleanup();
-  process.exit(1);
-}
-
-const watchdog = setTimeout(() => void fail(new TimeoutError(`the whole run took longer than ${WATCHDOG_MS / 1000} s`)), WATCHDOG_MS);
-process.on('unhandledRejection', (e) => void fail(e));
-process.once('SIGINT', () => void fail(new Error('interrupted (SIGINT)')));
-process.once('SIGTERM', () => void fail(new Error('terminated (SIGTERM)')));
-
-main().then(
-  () => {
-    finished = true;
-    clearTimeout(watchdog);
-    process.exit(0);
-  },
-  (e: unknown) => fail(e),
-);
+runBenchmark({
+  name: 'pipeline',
+  watchdogMs: WATCHDOG_MS,
+  main,
+  cleanup,
+  keptAt: () => (keepDir ? join(keepDir, 'logs') : null),
+});

@@ -39,8 +39,7 @@ import { createIsolatedDatabase, dropNamespace, freePort, type IsolatedDatabase,
 import { type ProcessHandle, startService } from '../tools/stack.cjs';
 import { BenchGitRepo, type GitProcessTrace, gitOk, gitSync, gitTimed, readTrace2, RefWatcher } from './git-lib';
 import {
-  formatMs, intFlag, isRecord, measureJetStreamRoundTrip, measurePgCommit, requireEnv, roundResult, summarize, type Summary, TimeoutError,
-  wallMs, withTimeout,
+  formatMs, intFlag, isRecord, measureJetStreamRoundTrip, measurePgCommit, requireEnv, roundResult, runBenchmark, summarize, type Summary, TimeoutError, wallMs, withTimeout,
 } from './lib';
 
 const ARGS = process.argv.slice(2);
@@ -484,26 +483,4 @@ async function main(): Promise<void> {
   log(JSON.stringify(result));
 }
 
-let finished = false;
-async function fail(e: unknown): Promise<never> {
-  if (finished) process.exit(1);
-  finished = true;
-  process.stderr.write(`promotion benchmark failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  if (keepLogDir) process.stderr.write(`logs kept in ${keepLogDir}\n`);
-  await cleanup();
-  process.exit(1);
-}
-
-const watchdog = setTimeout(() => void fail(new TimeoutError(`the whole run took longer than ${WATCHDOG_MS / 1000} s`)), WATCHDOG_MS);
-process.on('unhandledRejection', (e) => void fail(e));
-process.once('SIGINT', () => void fail(new Error('interrupted (SIGINT)')));
-process.once('SIGTERM', () => void fail(new Error('terminated (SIGTERM)')));
-
-main().then(
-  () => {
-    finished = true;
-    clearTimeout(watchdog);
-    process.exit(0);
-  },
-  (e: unknown) => fail(e),
-);
+runBenchmark({ name: 'promotion', watchdogMs: WATCHDOG_MS, main, cleanup, keptAt: () => keepLogDir });

@@ -48,8 +48,7 @@ import { createIsolatedDatabase, dropNamespace, freePort, type IsolatedDatabase,
 import { DeployableWalk, type RevisionQa } from '../apps/qa-gate/src/revisions/deployable';
 import { issueToken, type ProcessHandle, ROOT, startService } from '../tools/stack.cjs';
 import {
-  formatMs, intFlag, isRecord, requireEnv, roundResult, runPool, sleep, summarize, type Summary, TimeoutError, waitFor, wallMs,
-  withTimeout,
+  benchState, formatMs, intFlag, isRecord, requireEnv, roundResult, runBenchmark, runPool, sleep, summarize, type Summary, TimeoutError, waitFor, wallMs, withTimeout,
 } from './lib';
 
 const ARGS = process.argv.slice(2);
@@ -123,8 +122,6 @@ function prng(seed: number): () => number {
 
 const undo: { what: string; fn: () => Promise<unknown> }[] = [];
 /** Set once the run has failed: nothing new may start, the cleanup is under way. */
-let failing = false;
-let finished = false;
 let workDir: string | null = null;
 let keepWorkDir = true;
 
@@ -140,10 +137,10 @@ async function cleanup(): Promise<void> {
 }
 
 async function isolatedDatabase(label: string): Promise<IsolatedDatabase> {
-  if (failing) throw new Error('the run has failed; not creating a database');
+  if (benchState.failing) throw new Error('the run has failed; not creating a database');
   const db = await createIsolatedDatabase(DATABASE_URL);
   undo.push({ what: `drop database ${label}`, fn: () => db.drop() });
-  if (failing) throw new Error('the run has failed');
+  if (benchState.failing) throw new Error('the run has failed');
   return db;
 }
 
@@ -213,7 +210,7 @@ interface QaGate {
 }
 
 async function startQaGate(db: IsolatedDatabase, namespace: string, label: string): Promise<QaGate> {
-  if (failing) throw new Error('the run has failed; not starting qa-gate');
+  if (benchState.failing) throw new Error('the run has failed; not starting qa-gate');
   if (LOG_SLOW_MS !== null) {
     const admin = new Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 5000 });
     await admin.connect();
@@ -274,7 +271,7 @@ process.on('exit', () => {
 }
 
 function checkAlive(qa: QaGate): void {
-  if (failing) throw new Error('the run has failed');
+  if (benchState.failing) throw new Error('the run has failed');
   const p = qa.handle.proc;
   if (p.exitCode !== null || p.signalCode !== null) throw new Error(`qa-gate exited (${p.exitCode ?? p.signalCode}); see ${qa.handle.logFile}`);
 }
@@ -1198,32 +1195,4 @@ async function main(): Promise<void> {
   log(JSON.stringify(result));
 }
 
-async function fail(e: unknown): Promise<void> {
-  // Once failing, what main() still does fails too (its servers are going away): the first
-  // failure's cleanup must run to its end, so later ones are only noted.
-  if (failing || finished) {
-    process.stderr.write(`(after the failure: ${errorText(e)})\n`);
-    return;
-  }
-  failing = true;
-  setTimeout(() => process.exit(1), 180_000); // cleanup steps are bounded; this bounds them all
-  process.stderr.write(`qa-gate benchmark failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  if (workDir) process.stderr.write(`logs kept in ${workDir}\n`);
-  await cleanup();
-  process.exit(1);
-}
-
-const watchdog = setTimeout(() => void fail(new TimeoutError(`the whole run took longer than ${WATCHDOG_MS / 1000} s`)), WATCHDOG_MS);
-process.on('unhandledRejection', (e) => void fail(e));
-process.once('SIGINT', () => void fail(new Error('interrupted (SIGINT)')));
-process.once('SIGTERM', () => void fail(new Error('terminated (SIGTERM)')));
-
-main().then(
-  () => {
-    if (failing) return; // the failure's cleanup exits
-    finished = true;
-    clearTimeout(watchdog);
-    process.exit(0);
-  },
-  (e: unknown) => fail(e),
-);
+runBenchmark({ name: 'qa-gate', watchdogMs: WATCHDOG_MS, main, cleanup, keptAt: () => workDir });

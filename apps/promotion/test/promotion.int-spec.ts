@@ -6,17 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Events, type QaPassedV1, Subjects } from '@runway/contracts';
-import { type RunningService, startService } from '@runway/platform';
-import {
-  apiClient, type ApiClient, createIsolatedDatabase, dropNamespace, eventually, type IsolatedDatabase, serviceTestEnv, TEST_ADMIN_TOKEN, uniqueNamespace,
-} from '@runway/testing';
+import { type ApiClient, eventually, type ServiceUnderTest, startServiceUnderTest } from '@runway/testing';
 import { promotion } from '../src/definition';
 import { GitFixture } from './git-fixture';
 
 describe('promotion in real git', () => {
-  let db: IsolatedDatabase;
+  let sut: ServiceUnderTest;
   let ns: string;
-  let svc: RunningService;
   let nc: NatsConnection;
   let api: ApiClient;
   let repo: GitFixture;
@@ -24,17 +20,13 @@ describe('promotion in real git', () => {
 
   beforeAll(async () => {
     repo = new GitFixture();
-    db = await createIsolatedDatabase();
-    ns = uniqueNamespace();
-    svc = await startService(promotion, serviceTestEnv(db, ns, { PROMOTION_GIT_REMOTE: repo.remote, PROMOTION_GIT_WORKDIR: repo.cache, PROMOTION_RETRY_SECONDS: '1' }));
+    sut = await startServiceUnderTest(promotion, { PROMOTION_GIT_REMOTE: repo.remote, PROMOTION_GIT_WORKDIR: repo.cache, PROMOTION_RETRY_SECONDS: '1' });
+    ({ namespace: ns, admin: api } = sut);
     nc = await connect({ servers: process.env.NATS_URL! });
-    api = apiClient(svc.url, TEST_ADMIN_TOKEN);
   });
   afterAll(async () => {
     await nc?.close();
-    await svc?.close();
-    await dropNamespace(process.env.NATS_URL!, ns);
-    await db?.drop();
+    await sut?.close();
     repo?.remove();
   });
 

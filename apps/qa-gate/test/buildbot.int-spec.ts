@@ -8,11 +8,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { type RunningService, startService } from '@runway/platform';
-import {
-  apiClient, type ApiClient, createIsolatedDatabase, dropNamespace, eventually, type IsolatedDatabase, randomSha, serviceTestEnv, TEST_ADMIN_TOKEN,
-  uniqueNamespace,
-} from '@runway/testing';
+import type { RunningService } from '@runway/platform';
+import { apiClient, type ApiClient, eventually, randomSha, type ServiceUnderTest, startServiceUnderTest } from '@runway/testing';
 import { qaGate } from '../src/definition';
 
 const FIXTURES = join(__dirname, 'fixtures', 'buildbot');
@@ -66,30 +63,19 @@ function variant(
 }
 
 describe('qa-gate: buildbot HttpStatusPush (POST /buildbot)', () => {
-  let db: IsolatedDatabase;
-  let ns: string;
+  let sut: ServiceUnderTest;
   let svc: RunningService;
   let admin: ApiClient;
   let buildbot: ApiClient;
 
   beforeAll(async () => {
-    db = await createIsolatedDatabase();
-    ns = uniqueNamespace();
-    svc = await startService(qaGate, serviceTestEnv(db, ns));
-    admin = apiClient(svc.url, TEST_ADMIN_TOKEN);
+    sut = await startServiceUnderTest(qaGate);
+    ({ svc, admin } = sut);
     buildbot = await clientWith(['buildbot']);
   });
-  afterAll(async () => {
-    await svc?.close();
-    await dropNamespace(process.env.NATS_URL!, ns);
-    await db?.drop();
-  });
+  afterAll(() => sut?.close());
 
-  async function clientWith(roles: string[]): Promise<ApiClient> {
-    const res = await admin.post('/tokens', { name: roles.join('+'), roles });
-    expect(res.status).toBe(201);
-    return apiClient(svc.url, res.body.token);
-  }
+  const clientWith = (roles: string[]) => sut.clientWith(roles);
 
   async function expectNotLanded(sha: string): Promise<void> {
     expect((await admin.get(`/revisions/${sha}`)).status).toBe(404);
@@ -279,7 +265,7 @@ describe('qa-gate: buildbot HttpStatusPush (POST /buildbot)', () => {
    * would under load. Resolves with their answers once the lock is released.
    */
   async function batchedTogether<T>(send: () => Promise<T>[]): Promise<T[]> {
-    const pg = new Client({ connectionString: db.url });
+    const pg = new Client({ connectionString: sut.db.url });
     await pg.connect();
     try {
       await pg.query('BEGIN');

@@ -9,10 +9,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { type CloudEvent, Events, type PromotedV1, type QaPassedV1, Subjects } from '@runway/contracts';
 import { durableName } from '@runway/messaging';
-import { startService } from '@runway/platform';
-import {
-  apiClient, type ApiClient, createIsolatedDatabase, dropNamespace, eventually, randomSha, serviceTestEnv, TEST_ADMIN_TOKEN, uniqueNamespace,
-} from '@runway/testing';
+import { type ApiClient, eventually, randomSha, startServiceUnderTest } from '@runway/testing';
 import { qaGate } from '../src/definition';
 
 interface Landed {
@@ -22,15 +19,9 @@ interface Landed {
 }
 
 async function startQaGate() {
-  const db = await createIsolatedDatabase();
-  const ns = uniqueNamespace();
-  const svc = await startService(qaGate, serviceTestEnv(db, ns));
-  const admin = apiClient(svc.url, TEST_ADMIN_TOKEN);
-  const clientWith = async (name: string, roles: string[]): Promise<ApiClient> => {
-    const res = await admin.post('/tokens', { name, roles });
-    expect(res.status).toBe(201);
-    return apiClient(svc.url, res.body.token);
-  };
+  const sut = await startServiceUnderTest(qaGate);
+  const { admin, namespace: ns } = sut;
+  const clientWith = (name: string, roles: string[]) => sut.clientWith(roles, name);
   const buildbot = await clientWith('buildbot', ['buildbot']);
   const qa = await clientWith('Diogo (QA)', ['qa']);
   return {
@@ -45,11 +36,7 @@ async function startQaGate() {
       expect(got.status).toBe(200);
       return { id: got.body.id, sha, revno: res.body.revno };
     },
-    close: async () => {
-      await svc.close();
-      await dropNamespace(process.env.NATS_URL!, ns);
-      await db.drop();
-    },
+    close: sut.close,
   };
 }
 

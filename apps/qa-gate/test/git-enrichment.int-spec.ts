@@ -9,10 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { startService } from '@runway/platform';
-import {
-  apiClient, type ApiClient, createIsolatedDatabase, dropNamespace, eventually, serviceTestEnv, TEST_ADMIN_TOKEN, uniqueNamespace,
-} from '@runway/testing';
+import { type ApiClient, eventually, startServiceUnderTest } from '@runway/testing';
 import { qaGate } from '../src/definition';
 
 const AUTHOR = 'Ada Lovelace <ada@example.com>';
@@ -64,22 +61,8 @@ interface BuildbotBody {
 }
 
 async function startQaGate(repository: string, cacheDir: string) {
-  const db = await createIsolatedDatabase();
-  const ns = uniqueNamespace();
-  const svc = await startService(qaGate, serviceTestEnv(db, ns, {
-    QA_GIT_REPOSITORY: repository, QA_GIT_CACHE_DIR: cacheDir, QA_ENRICH_RETRY_SECONDS: '1',
-  }));
-  const admin = apiClient(svc.url, TEST_ADMIN_TOKEN);
-  const res = await admin.post('/tokens', { name: 'buildbot', roles: ['buildbot'] });
-  expect(res.status).toBe(201);
-  return {
-    svc, admin, buildbot: apiClient(svc.url, res.body.token),
-    close: async () => {
-      await svc.close();
-      await dropNamespace(process.env.NATS_URL!, ns);
-      await db.drop();
-    },
-  };
+  const sut = await startServiceUnderTest(qaGate, { QA_GIT_REPOSITORY: repository, QA_GIT_CACHE_DIR: cacheDir, QA_ENRICH_RETRY_SECONDS: '1' });
+  return { svc: sut.svc, admin: sut.admin, buildbot: await sut.clientWith(['buildbot']), close: sut.close };
 }
 
 /** GET /revisions/:sha once git has been read for it. */

@@ -6,39 +6,28 @@ import { randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Events, Subjects } from '@runway/contracts';
-import { type RunningService, startService } from '@runway/platform';
-import {
-  apiClient, type ApiClient, createIsolatedDatabase, dropNamespace, eventually, type IsolatedDatabase, randomSha, serviceTestEnv,
-  TEST_ADMIN_TOKEN, uniqueNamespace,
-} from '@runway/testing';
+import type { RunningService } from '@runway/platform';
+import { apiClient, type ApiClient, eventually, randomSha, type ServiceUnderTest, startServiceUnderTest } from '@runway/testing';
 import { qaGate } from '../src/definition';
 
 describe('qa-gate', () => {
-  let db: IsolatedDatabase;
-  let ns: string;
+  let sut: ServiceUnderTest;
   let svc: RunningService;
+  let ns: string;
   let nc: NatsConnection;
   let admin: ApiClient;
 
   beforeAll(async () => {
-    db = await createIsolatedDatabase();
-    ns = uniqueNamespace();
-    svc = await startService(qaGate, serviceTestEnv(db, ns));
+    sut = await startServiceUnderTest(qaGate);
+    ({ svc, admin, namespace: ns } = sut);
     nc = await connect({ servers: process.env.NATS_URL! });
-    admin = apiClient(svc.url, TEST_ADMIN_TOKEN);
   });
   afterAll(async () => {
     await nc?.close();
-    await svc?.close();
-    await dropNamespace(process.env.NATS_URL!, ns);
-    await db?.drop();
+    await sut?.close();
   });
 
-  async function clientWith(roles: string[]): Promise<ApiClient> {
-    const res = await admin.post('/tokens', { name: roles.join('+'), roles });
-    expect(res.status).toBe(201);
-    return apiClient(svc.url, res.body.token);
-  }
+  const clientWith = (roles: string[]) => sut.clientWith(roles);
 
   it('refuses a landing without a token (401) and with a token of the wrong role (403)', async () => {
     const body = { branch: 'stable', sha: randomSha(), message: 'x' };

@@ -4,3 +4,4 @@ export * from './isolation';
 export * from './fixtures';
 export * from './api-client';
 export * from './nats-server';
+export * from './service-under-test';

@@ -2,6 +2,7 @@
  * Promotion moving production-stable in a real git repository. Real: a bare remote and a
  * working clone made here, Postgres, NATS JetStream, the promotion service in-process.
  */
+import { type RunningService, startService } from '@runway/platform';
 import { randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -11,7 +12,7 @@ import { promotion } from '../src/definition';
 import { GitFixture } from './git-fixture';
 
 describe('promotion in real git', () => {
-  let sut: ServiceUnderTest;
+  let sut: ServiceUnderTest<RunningService>;
   let ns: string;
   let nc: NatsConnection;
   let api: ApiClient;
@@ -20,7 +21,7 @@ describe('promotion in real git', () => {
 
   beforeAll(async () => {
     repo = new GitFixture();
-    sut = await startServiceUnderTest(promotion, { PROMOTION_GIT_REMOTE: repo.remote, PROMOTION_GIT_WORKDIR: repo.cache, PROMOTION_RETRY_SECONDS: '1' });
+    sut = await startServiceUnderTest(startService, promotion, { PROMOTION_GIT_REMOTE: repo.remote, PROMOTION_GIT_WORKDIR: repo.cache, PROMOTION_RETRY_SECONDS: '1' });
     ({ namespace: ns, admin: api } = sut);
     nc = await connect({ servers: process.env.NATS_URL! });
   });

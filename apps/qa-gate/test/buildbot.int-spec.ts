@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import type { RunningService } from '@runway/platform';
+import { type RunningService, startService } from '@runway/platform';
 import { apiClient, type ApiClient, eventually, randomSha, type ServiceUnderTest, startServiceUnderTest } from '@runway/testing';
 import { qaGate } from '../src/definition';
 
@@ -63,13 +63,13 @@ function variant(
 }
 
 describe('qa-gate: buildbot HttpStatusPush (POST /buildbot)', () => {
-  let sut: ServiceUnderTest;
+  let sut: ServiceUnderTest<RunningService>;
   let svc: RunningService;
   let admin: ApiClient;
   let buildbot: ApiClient;
 
   beforeAll(async () => {
-    sut = await startServiceUnderTest(qaGate);
+    sut = await startServiceUnderTest(startService, qaGate);
     ({ svc, admin } = sut);
     buildbot = await clientWith(['buildbot']);
   });

@@ -4,6 +4,7 @@
  * links made by QA, and the last promoted revision learnt from `promoted`. Each scenario that
  * reads the frontier gets a qa-gate of its own, so no scenario sees another's revisions.
  */
+import { startService } from '@runway/platform';
 import { randomUUID } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -19,7 +20,7 @@ interface Landed {
 }
 
 async function startQaGate() {
-  const sut = await startServiceUnderTest(qaGate);
+  const sut = await startServiceUnderTest(startService, qaGate);
   const { admin, namespace: ns } = sut;
   const clientWith = (name: string, roles: string[]) => sut.clientWith(roles, name);
   const buildbot = await clientWith('buildbot', ['buildbot']);

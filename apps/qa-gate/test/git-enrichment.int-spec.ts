@@ -5,6 +5,7 @@
  * and schema patches can only come from git. Also: a repository that cannot be reached yet only
  * delays enrichment, and an unread revision blocks the deployable frontier meanwhile.
  */
+import { startService } from '@runway/platform';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -61,7 +62,7 @@ interface BuildbotBody {
 }
 
 async function startQaGate(repository: string, cacheDir: string) {
-  const sut = await startServiceUnderTest(qaGate, { QA_GIT_REPOSITORY: repository, QA_GIT_CACHE_DIR: cacheDir, QA_ENRICH_RETRY_SECONDS: '1' });
+  const sut = await startServiceUnderTest(startService, qaGate, { QA_GIT_REPOSITORY: repository, QA_GIT_CACHE_DIR: cacheDir, QA_ENRICH_RETRY_SECONDS: '1' });
   return { svc: sut.svc, admin: sut.admin, buildbot: await sut.clientWith(['buildbot']), close: sut.close };
 }
 

@@ -6,19 +6,19 @@ import { randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Events, Subjects } from '@runway/contracts';
-import type { RunningService } from '@runway/platform';
+import { type RunningService, startService } from '@runway/platform';
 import { apiClient, type ApiClient, eventually, randomSha, type ServiceUnderTest, startServiceUnderTest } from '@runway/testing';
 import { qaGate } from '../src/definition';
 
 describe('qa-gate', () => {
-  let sut: ServiceUnderTest;
+  let sut: ServiceUnderTest<RunningService>;
   let svc: RunningService;
   let ns: string;
   let nc: NatsConnection;
   let admin: ApiClient;
 
   beforeAll(async () => {
-    sut = await startServiceUnderTest(qaGate);
+    sut = await startServiceUnderTest(startService, qaGate);
     ({ svc, admin, namespace: ns } = sut);
     nc = await connect({ servers: process.env.NATS_URL! });
   });

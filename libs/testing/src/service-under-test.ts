@@ -1,13 +1,20 @@
 /**
  * One service in-process for an integration test, with its own database and NATS namespace,
  * an admin client, a way to get clients of any role, and one call that removes it all.
+ * The caller passes platform's `startService` (libs/testing does not depend on the platform,
+ * whose own tests use libs/testing).
  */
-import { type RunningService, type ServiceDefinition, startService, type CommonEnv } from '@runway/platform';
 import { apiClient, type ApiClient } from './api-client';
 import { createIsolatedDatabase, dropNamespace, type IsolatedDatabase, serviceTestEnv, TEST_ADMIN_TOKEN, uniqueNamespace } from './isolation';
 
-export interface ServiceUnderTest {
-  svc: RunningService;
+/** What the platform's `startService` gives back, as far as tests need it. */
+export interface StartedService {
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface ServiceUnderTest<S extends StartedService = StartedService> {
+  svc: S;
   db: IsolatedDatabase;
   namespace: string;
   admin: ApiClient;
@@ -16,15 +23,16 @@ export interface ServiceUnderTest {
   close(): Promise<void>;
 }
 
-export async function startServiceUnderTest<E extends CommonEnv>(
-  definition: ServiceDefinition<E>,
+export async function startServiceUnderTest<D, S extends StartedService>(
+  start: (definition: D, env: NodeJS.ProcessEnv) => Promise<S>,
+  definition: D,
   extraEnv: Record<string, string> = {},
-): Promise<ServiceUnderTest> {
+): Promise<ServiceUnderTest<S>> {
   const db = await createIsolatedDatabase();
   const namespace = uniqueNamespace();
-  let svc: RunningService;
+  let svc: S;
   try {
-    svc = await startService(definition, serviceTestEnv(db, namespace, extraEnv));
+    svc = await start(definition, serviceTestEnv(db, namespace, extraEnv));
   } catch (e) {
     await db.drop().catch(() => undefined);
     throw e;

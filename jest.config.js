@@ -15,7 +15,10 @@ const swc = [
 const common = {
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@nats-io|file-type|load-esm|uid|strtok3|token-types|@tokenizer|uint8array-extras|content-disposition)/)'],
-  moduleNameMapper: { '^@runway/(contracts|messaging|persistence|platform|testing)$': '<rootDir>/libs/$1/src/index.ts' },
+  moduleNameMapper: {
+    '^@runway/platform/boot$': '<rootDir>/libs/platform/src/boot.ts',
+    '^@runway/(contracts|messaging|persistence|platform|testing)$': '<rootDir>/libs/$1/src/index.ts',
+  },
   testEnvironment: 'node',
   rootDir: __dirname,
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/', '<rootDir>/.runway/'],

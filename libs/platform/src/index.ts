@@ -10,6 +10,7 @@ export * from './auth/token.repository';
 export * from './auth/tokens.controller';
 export * from './env';
 export * from './errors';
+export * from './heap';
 export * from './health/health.controller';
 export * from './health/metrics.controller';
 export * from './http/error.filter';

@@ -2,7 +2,8 @@
  * Lint rules that keep the architecture honest:
  *   - apps depend only on libs, never on another app;
  *   - libs/contracts depends on no other Runway lib and on no framework, broker or database;
- *   - shared libs depend only on contracts and each other; libs/testing only from tests.
+ *   - shared libs depend only on contracts, each other and the SDK; libs/testing only from tests;
+ *   - libs/sdk (embedded in applications) depends only on contracts and no Runway framework.
  */
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
@@ -21,7 +22,13 @@ function boundaries({ tests }) {
           onlyDependOnLibsWithTags: extra,
           bannedExternalImports: ['@nestjs/*', 'typeorm', 'pg', '@nats-io/*', 'pino', 'prom-client'],
         },
-        { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:shared', ...extra] },
+        { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:shared', 'scope:sdk', ...extra] },
+        {
+          // Applications embed the SDK: it carries no framework, database or logger of Runway's.
+          sourceTag: 'scope:sdk',
+          onlyDependOnLibsWithTags: ['scope:contracts', ...extra],
+          bannedExternalImports: ['@nestjs/*', 'typeorm', 'pg', 'pino', 'prom-client'],
+        },
         { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:shared'] },
       ],
     },

@@ -17,7 +17,7 @@ const common = {
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@nats-io|file-type|load-esm|uid|strtok3|token-types|@tokenizer|uint8array-extras|content-disposition)/)'],
   moduleNameMapper: {
     '^@runway/platform/boot$': '<rootDir>/libs/platform/src/boot.ts',
-    '^@runway/(contracts|messaging|persistence|platform|testing)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@runway/(contracts|messaging|persistence|platform|sdk|testing)$': '<rootDir>/libs/$1/src/index.ts',
   },
   testEnvironment: 'node',
   rootDir: __dirname,

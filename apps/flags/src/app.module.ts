@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
+import { FlagsModule } from './flags/flags.module';
 
-/** Feature-flag rules, evaluation and history arrive with their own issue; the service already runs. */
-@Module({})
+@Module({ imports: [FlagsModule] })
 export class AppModule {}

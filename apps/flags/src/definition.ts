@@ -1,8 +1,10 @@
 /** flags: feature-flag rules, their history, and evaluation for applications. */
-import type { ServiceDefinition } from '@runway/platform';
+import { registerFastRoute, type ServiceDefinition } from '@runway/platform';
 import { AppModule } from './app.module';
 import { FlagsEnv } from './config';
 import { migrations } from './db/migrations';
+import { FlagsService } from './flags/flags.service';
+import { ofrepRoutes } from './flags/ofrep.routes';
 
 export const flags: ServiceDefinition<FlagsEnv> = {
   name: 'flags',
@@ -11,4 +13,7 @@ export const flags: ServiceDefinition<FlagsEnv> = {
   env: FlagsEnv,
   migrations,
   module: AppModule,
+  onStart: async (app, infra) => {
+    for (const route of ofrepRoutes(app.get(FlagsService))) registerFastRoute(app, infra.logger, route);
+  },
 };

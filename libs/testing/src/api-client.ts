@@ -11,6 +11,7 @@ export interface ApiResponse {
 export interface ApiClient {
   get(path: string): Promise<ApiResponse>;
   post(path: string, body?: unknown): Promise<ApiResponse>;
+  put(path: string, body?: unknown): Promise<ApiResponse>;
   patch(path: string, body?: unknown): Promise<ApiResponse>;
   delete(path: string): Promise<ApiResponse>;
   /** Sends `body` as-is (a string is not JSON-encoded), for malformed-input tests. */
@@ -35,5 +36,5 @@ export function apiClient(baseUrl: string, token?: string): ApiClient {
     return { status: res.status, body: parsed, headers: res.headers };
   };
   const json = (method: string) => (path: string, body?: unknown) => raw(method, path, body === undefined ? undefined : JSON.stringify(body));
-  return { get: (p) => raw('GET', p), post: json('POST'), patch: json('PATCH'), delete: (p) => raw('DELETE', p), raw };
+  return { get: (p) => raw('GET', p), post: json('POST'), put: json('PUT'), patch: json('PATCH'), delete: (p) => raw('DELETE', p), raw };
 }

@@ -37,18 +37,19 @@ export async function startServiceUnderTest<D, S extends StartedService>(
     await db.drop().catch(() => undefined);
     throw e;
   }
-  const admin = apiClient(svc.url, TEST_ADMIN_TOKEN);
-  return {
-    svc, db, namespace, admin,
+  // `svc` and `admin` may be replaced by a test that restarts the service; the rest follows them.
+  const sut: ServiceUnderTest<S> = {
+    svc, db, namespace, admin: apiClient(svc.url, TEST_ADMIN_TOKEN),
     clientWith: async (roles, name = roles.join('+')) => {
-      const res = await admin.post('/tokens', { name, roles });
+      const res = await sut.admin.post('/tokens', { name, roles });
       if (res.status !== 201) throw new Error(`issuing a ${roles.join('+')} token answered ${res.status}`);
-      return apiClient(svc.url, res.body.token);
+      return apiClient(sut.svc.url, res.body.token);
     },
     close: async () => {
-      await svc.close();
+      await sut.svc.close();
       await dropNamespace(process.env.NATS_URL!, namespace).catch(() => undefined);
       await db.drop().catch(() => undefined);
     },
   };
+  return sut;
 }

@@ -5,7 +5,7 @@
 import { ArrayMinSize, IsArray, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { HOST_PATTERN } from './common';
 
-export const ROLES = ['viewer', 'qa', 'operator', 'flag-editor', 'agent', 'buildbot', 'admin'] as const;
+export const ROLES = ['viewer', 'qa', 'operator', 'flag-editor', 'sdk', 'agent', 'buildbot', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 export class TokenIssuedV1 {

@@ -1,8 +1,10 @@
 /**
  * A route served by Fastify directly, for the few endpoints where Nest's per-request pipeline
- * costs more than the work (buildbot's landings). Same auth, same roles, same error bodies,
- * same request scope and metrics (those are Fastify hooks); only Nest's layers are skipped.
+ * costs more than the work (buildbot's landings, flag evaluation). Same auth, same roles, same
+ * error bodies, same request scope and metrics (those are Fastify hooks); only Nest's layers
+ * are skipped.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import type { Role } from '@runway/contracts';
@@ -10,11 +12,23 @@ import type { Principal } from '../auth/auth.decorators';
 import { Authenticator } from '../auth/authenticator';
 import { errorBody } from './error.filter';
 
+export interface FastRequest {
+  params: Record<string, string>;
+  headers: IncomingHttpHeaders;
+}
+
+export interface FastReply {
+  status: number;
+  /** Sent as JSON; omit for an empty body (a 304, say). */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
 export interface FastRoute {
-  method: 'POST' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT';
   url: string;
   roles: Role[];
-  handler(body: unknown, principal: Principal): Promise<{ status: number; body: unknown }>;
+  handler(body: unknown, principal: Principal, request: FastRequest): Promise<FastReply> | FastReply;
 }
 
 export function registerFastRoute(app: NestFastifyApplication, logger: Logger, route: FastRoute): void {
@@ -25,8 +39,10 @@ export function registerFastRoute(app: NestFastifyApplication, logger: Logger, r
     handler: async (req, reply) => {
       try {
         const principal = auth.authorize(await auth.principal(req.headers.authorization), route.roles);
-        const out = await route.handler(req.body, principal);
-        return reply.status(out.status).send(out.body);
+        const out = await route.handler(req.body, principal, { params: req.params as Record<string, string>, headers: req.headers });
+        if (out.headers) reply.headers(out.headers);
+        reply.status(out.status);
+        return out.body === undefined ? reply.send() : reply.send(out.body);
       } catch (e) {
         const body = errorBody(e);
         if (body.statusCode >= 500) logger.error({ err: e }, 'request failed');

@@ -1,0 +1,95 @@
+/**
+ * OFREP, the OpenFeature Remote Evaluation Protocol, and the SDK's snapshot: the hot read paths,
+ * served by Fastify directly from the in-memory evaluator (no database on the request path).
+ *
+ * A rule set with no matching rule and no documented default has no value: Launchpad's "the
+ * caller's default applies". OFREP says that by leaving `value` out (reason DEFAULT).
+ */
+import { createHash } from 'node:crypto';
+import type { FastReply, FastRoute } from '@runway/platform';
+import { FLAG_NAME, type Resolution, typedValue } from '@runway/sdk';
+import { InvalidContextError, toFlagContext } from './context';
+import type { FlagsService } from './flags.service';
+
+type OfrepErrorCode = 'FLAG_NOT_FOUND' | 'PARSE_ERROR' | 'INVALID_CONTEXT' | 'TARGETING_KEY_MISSING' | 'GENERAL';
+
+function success(r: Resolution, version: number): Record<string, unknown> {
+  const metadata: Record<string, string | number> = { version };
+  if (r.rule) metadata.priority = r.rule.priority;
+  if (r.doc) metadata.domain = r.doc.domain;
+  const out: Record<string, unknown> = { key: r.flag, reason: r.reason, variant: r.rule?.scope ?? 'documented-default', metadata };
+  if (r.value !== undefined) out.value = typedValue(r.doc?.domain, r.value);
+  else delete out.variant;
+  return out;
+}
+
+function failure(key: string, errorCode: OfrepErrorCode, errorDetails: string) {
+  return { key, errorCode, errorDetails };
+}
+
+function contextOf(body: unknown) {
+  if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) throw new InvalidContextError('the body must be an object: { "context": { … } }');
+  return toFlagContext((body as { context?: unknown } | null | undefined)?.context);
+}
+
+export function ofrepRoutes(flags: FlagsService): FastRoute[] {
+  const single: FastRoute = {
+    method: 'POST',
+    url: '/ofrep/v1/evaluate/flags/:key',
+    roles: ['viewer', 'sdk'],
+    handler: (body, _who, req): FastReply => {
+      const key = req.params.key;
+      try {
+        const ctx = contextOf(body);
+        const e = flags.current;
+        const r = FLAG_NAME.test(key) ? e.resolve(key, ctx) : undefined;
+        if (!r) return { status: 404, body: failure(key, 'FLAG_NOT_FOUND', `flag ${key} has no rules and no documentation`) };
+        if (r.value === undefined && r.targetingKeyMissing) {
+          return { status: 400, body: failure(key, 'TARGETING_KEY_MISSING', `flag ${key} splits by percentage and the context has no targetingKey`) };
+        }
+        return { status: 200, body: success(r, e.version) };
+      } catch (err) {
+        if (err instanceof InvalidContextError) return { status: 400, body: failure(key, 'INVALID_CONTEXT', err.message) };
+        return { status: 500, body: failure(key, 'GENERAL', 'internal error') };
+      }
+    },
+  };
+
+  const bulk: FastRoute = {
+    method: 'POST',
+    url: '/ofrep/v1/evaluate/flags',
+    roles: ['viewer', 'sdk'],
+    handler: (body, _who, req): FastReply => {
+      try {
+        const ctx = contextOf(body);
+        const e = flags.current;
+        // The answer depends only on the rule set's version and the context.
+        const etag = `"${e.version}-${createHash('sha256').update(JSON.stringify((body as { context?: unknown } | undefined)?.context ?? {})).digest('base64url').slice(0, 22)}"`;
+        if (req.headers['if-none-match'] === etag) return { status: 304, headers: { etag } };
+        const out = e.names().map((name) => {
+          const r = e.resolve(name, ctx)!;
+          if (r.value === undefined && r.targetingKeyMissing) return failure(name, 'TARGETING_KEY_MISSING', `flag ${name} splits by percentage and the context has no targetingKey`);
+          return success(r, e.version);
+        });
+        return { status: 200, headers: { etag }, body: { flags: out, metadata: { version: e.version } } };
+      } catch (err) {
+        if (err instanceof InvalidContextError) return { status: 400, body: { errorCode: 'INVALID_CONTEXT', errorDetails: err.message } };
+        return { status: 500, body: { errorCode: 'GENERAL', errorDetails: 'internal error' } };
+      }
+    },
+  };
+
+  const snapshot: FastRoute = {
+    method: 'GET',
+    url: '/snapshot',
+    roles: ['viewer', 'sdk'],
+    handler: (_body, _who, req): FastReply => {
+      const snap = flags.snapshot;
+      const etag = `"rules-${snap.version}"`;
+      if (req.headers['if-none-match'] === etag) return { status: 304, headers: { etag } };
+      return { status: 200, headers: { etag }, body: snap };
+    },
+  };
+
+  return [single, bulk, snapshot];
+}

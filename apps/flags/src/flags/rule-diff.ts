@@ -1,0 +1,20 @@
+/** The changelog's view of an edit: a unified diff of the rule text, and the flags it touched. */
+import { createTwoFilesPatch } from 'diff';
+import { formatRules, type Rule } from '@runway/sdk';
+
+export function ruleDiff(before: readonly Rule[], after: readonly Rule[], fromVersion: number, toVersion: number): string {
+  const patch = createTwoFilesPatch('rules', 'rules', formatRules(before), formatRules(after), `version ${fromVersion}`, `version ${toVersion}`, { context: 3 });
+  // Drop the "Index:" and "====" lines: the changelog entry already says what file this is.
+  return patch.split('\n').slice(2).join('\n');
+}
+
+/** Flags whose rules differ between the two sets. */
+export function changedFlags(before: readonly Rule[], after: readonly Rule[]): string[] {
+  const key = (r: Rule) => `${r.flag}\u0000${r.priority}\u0000${r.scope}\u0000${r.value}`;
+  const a = new Set(before.map(key));
+  const b = new Set(after.map(key));
+  const flags = new Set<string>();
+  for (const r of before) if (!b.has(key(r))) flags.add(r.flag);
+  for (const r of after) if (!a.has(key(r))) flags.add(r.flag);
+  return [...flags].sort();
+}

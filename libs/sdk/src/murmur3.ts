@@ -1,0 +1,112 @@
+/**
+ * MurmurHash3 x86 32-bit over the UTF-8 bytes of a string: the hash `percent:` scopes use, so
+ * any client in any language that hashes `flag:targetingKey` the same way puts a key in the
+ * same bucket. ASCII strings (nearly every key) are hashed straight from their char codes.
+ */
+const C1 = 0xcc9e2d51;
+const C2 = 0x1b873593;
+
+function utf8(s: string): Uint8Array {
+  return new TextEncoder().encode(s);
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+export function murmur3(s: string, seed = 0): number {
+  if (!isAscii(s)) return murmur3Bytes(utf8(s), seed);
+  const len = s.length;
+  const blocks = len & ~3;
+  let h = seed | 0;
+  for (let i = 0; i < blocks; i += 4) {
+    let k = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) | (s.charCodeAt(i + 3) << 24);
+    k = Math.imul(k, C1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, C2);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  const rest = len & 3;
+  if (rest > 0) {
+    let k = s.charCodeAt(blocks);
+    if (rest > 1) k |= s.charCodeAt(blocks + 1) << 8;
+    if (rest > 2) k |= s.charCodeAt(blocks + 2) << 16;
+    k = Math.imul(k, C1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, C2);
+    h ^= k;
+  }
+  return finish(h, len);
+}
+
+function murmur3Bytes(b: Uint8Array, seed: number): number {
+  const len = b.length;
+  const blocks = len & ~3;
+  let h = seed | 0;
+  for (let i = 0; i < blocks; i += 4) {
+    let k = b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24);
+    k = Math.imul(k, C1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, C2);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  const rest = len & 3;
+  if (rest > 0) {
+    let k = b[blocks];
+    if (rest > 1) k |= b[blocks + 1] << 8;
+    if (rest > 2) k |= b[blocks + 2] << 16;
+    k = Math.imul(k, C1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, C2);
+    h ^= k;
+  }
+  return finish(h, len);
+}
+
+function finish(h: number, len: number): number {
+  h ^= len;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * `murmur3(prefix + key)` without building the joined string: the `percent:` hot path hashes
+ * `flag:` + targeting key on every evaluation. Falls back to the plain hash for non-ASCII input.
+ */
+export function murmur3Joined(prefix: string, key: string, seed = 0): number {
+  if (!isAscii(key) || !isAscii(prefix)) return murmur3(prefix + key, seed);
+  const pl = prefix.length;
+  const len = pl + key.length;
+  const at = (i: number) => (i < pl ? prefix.charCodeAt(i) : key.charCodeAt(i - pl));
+  const blocks = len & ~3;
+  let h = seed | 0;
+  for (let i = 0; i < blocks; i += 4) {
+    let k = at(i) | (at(i + 1) << 8) | (at(i + 2) << 16) | (at(i + 3) << 24);
+    k = Math.imul(k, C1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, C2);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  const rest = len & 3;
+  if (rest > 0) {
+    let k = at(blocks);
+    if (rest > 1) k |= at(blocks + 1) << 8;
+    if (rest > 2) k |= at(blocks + 2) << 16;
+    k = Math.imul(k, C1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, C2);
+    h ^= k;
+  }
+  return finish(h, len);
+}

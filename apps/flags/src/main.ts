@@ -1,4 +1,4 @@
-import '@runway/platform/boot'; // first: sizes the heap before the libraries load
+import '@runway/platform/boot-throughput'; // first: sizes the heap before the libraries load
 import 'reflect-metadata';
 import { runServiceMain } from '@runway/platform';
 import { flags } from './definition';

@@ -13,6 +13,9 @@ export interface AuthSettings {
 }
 
 export class Authenticator {
+  /** Header → token hash, so a client that sends the same token every request is hashed once. */
+  private readonly hashes = new Map<string, string>();
+
   constructor(
     private readonly tokens: TokenRepository,
     private readonly settings: AuthSettings,
@@ -24,9 +27,15 @@ export class Authenticator {
 
   /** The principal of an `Authorization: Bearer` header, or null without one. Throws on a bad token. */
   async principal(authorization: string | undefined): Promise<Principal | null> {
-    const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
-    if (!match) return null;
-    const sha = hashToken(match[1]);
+    if (!authorization) return null;
+    let sha = this.hashes.get(authorization);
+    if (sha === undefined) {
+      const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+      if (!match) return null;
+      sha = hashToken(match[1]);
+      if (this.hashes.size >= 10_000) this.hashes.clear();
+      this.hashes.set(authorization, sha);
+    }
     const principal =
       this.settings.adminTokenHash && sha === this.settings.adminTokenHash
         ? { tokenId: 'bootstrap-admin', name: 'bootstrap admin', roles: ['admin'] as Role[] }

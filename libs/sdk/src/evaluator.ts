@@ -141,6 +141,11 @@ export class FlagEvaluator {
     return this.flags.get(flag)?.doc;
   }
 
+  /** The flag's rules, highest priority first. */
+  rules(flag: string): Rule[] {
+    return this.flags.get(flag)?.rules.map((r) => r.rule) ?? [];
+  }
+
   /** Every flag with rules or documentation. */
   names(): string[] {
     return [...this.flags.keys()].sort();

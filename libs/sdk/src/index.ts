@@ -7,3 +7,5 @@ export * from './rules';
 export * from './rules-text';
 export * from './murmur3';
 export * from './evaluator';
+export * from './client';
+export * from './provider';

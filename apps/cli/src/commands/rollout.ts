@@ -1,0 +1,158 @@
+/** rollout: `runway servers`, `runway rollout list|show|watch|pause|resume`, `runway hold`, `runway release`. */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MultiBar, type SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { arg, type Ctx, parseOrUsage, type Register } from '../context';
+import { CliError, ExitCode } from '../exit-codes';
+import { json } from '../output';
+import { parsePositiveInt, parseUntil } from '../parse';
+import { isFinished, pickRollout, type Rollout, rolloutOutcome, rolloutsTable, type Server, serversTable, waveProgress } from './rollout.format';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function resolveRollout(ctx: Ctx, id: string | undefined): Promise<Rollout> {
+  const rollout = ctx.client('rollout');
+  if (id) {
+    if (!UUID.test(id)) throw new CliError(`not a rollout id: ${id}`, ExitCode.USAGE);
+    return rollout.get<Rollout>(`/rollouts/${id}`);
+  }
+  const picked = pickRollout(await rollout.get<Rollout[]>('/rollouts', { limit: 20 }));
+  if (!picked) throw new CliError('no rollouts yet', ExitCode.NOT_FOUND);
+  return rollout.get<Rollout>(`/rollouts/${picked.id}`);
+}
+
+/** The exit code a finished rollout gives `watch`. */
+export function watchExitCode(r: Rollout): number {
+  if (r.status === 'failed') return ExitCode.ROLLOUT_FAILED;
+  if (r.status === 'superseded') return ExitCode.CONFLICT;
+  return ExitCode.OK;
+}
+
+/** Polls a rollout until it ends, with one progress bar per wave (on stderr). */
+async function watch(ctx: Ctx, first: Rollout, intervalMs: number, timeoutMs: number | undefined): Promise<Rollout> {
+  const client = ctx.client('rollout');
+  const deadline = timeoutMs ? Date.now() + timeoutMs : Infinity;
+  // Bars go to stderr, made once the rollout has deploys; stdout keeps the outcome for scripts.
+  const progress: { multibar: MultiBar | null } = { multibar: null };
+  const multibar = () =>
+    (progress.multibar ??= new MultiBar({
+      format: '{wave} [{bar}] {value}/{total} {state}',
+      hideCursor: ctx.io.isTTY,
+      clearOnComplete: false,
+      stopOnComplete: false,
+      noTTYOutput: true,
+      notTTYSchedule: 2000,
+      barsize: 30,
+      emptyOnZero: true,
+    }));
+  const bars = new Map<string, SingleBar>();
+  let lastStatus = '';
+  let r = first;
+  try {
+    for (;;) {
+      if (r.status !== lastStatus) {
+        lastStatus = r.status;
+        const line = `rollout ${r.id.slice(0, 8)} to ${r.toRevno ? `r${r.toRevno} ` : ''}${r.toSha.slice(0, 10)}: ${r.status}${r.failure ? ` (${r.failure.split('\n')[0]})` : ''}`;
+        if (progress.multibar) progress.multibar.log(`${line}\n`);
+        else if (!ctx.json) ctx.note(line);
+      }
+      const waves = waveProgress(r.deploys ?? []);
+      if (!ctx.json && waves.length) {
+        const mb = multibar();
+        const width = Math.max(4, ...waves.map((w) => w.wave.length));
+        for (const w of waves) {
+          const payload = { wave: w.wave.padEnd(width), state: w.state };
+          const bar = bars.get(w.wave);
+          if (bar) {
+            bar.setTotal(w.total);
+            bar.update(w.done, payload);
+          } else bars.set(w.wave, mb.create(w.total, w.done, payload));
+        }
+        if (ctx.io.isTTY) mb.update();
+      }
+      if (isFinished(r)) return r;
+      if (Date.now() > deadline) throw new CliError(`rollout ${r.id} still ${r.status} after ${timeoutMs} ms`, ExitCode.ERROR);
+      await sleep(intervalMs);
+      r = await client.get<Rollout>(`/rollouts/${r.id}`);
+    }
+  } finally {
+    progress.multibar?.stop();
+  }
+}
+
+export const registerRollout: Register = (program: Command, action) => {
+  program
+    .command('servers')
+    .description('servers with an agent: environment, wave, running revision, heartbeat, holds')
+    .action(action(async (ctx) => {
+      const servers = await ctx.client('rollout').get<Server[]>('/servers');
+      ctx.print(servers, () => serversTable(servers));
+    }));
+
+  program
+    .command('hold')
+    .description('keep a server out of every rollout (role operator)')
+    .argument('<host>', 'the server')
+    .argument('<reason>', 'why')
+    .option('--until <time>', 'release by itself at (ISO 8601, or a duration such as 2h)')
+    .action(action(async (ctx, host, reason, opts) => {
+      const o = opts as { until?: string };
+      const until = o.until ? parseOrUsage(() => parseUntil(o.until!, ctx.io.now())) : undefined;
+      const hold = await ctx.client('rollout').put<unknown>(`/servers/${encodeURIComponent(host as string)}/hold`, { reason, until });
+      ctx.print(hold, () => `${host} held: ${reason}`);
+    }));
+
+  program
+    .command('release')
+    .description('release a server\'s hold (role operator)')
+    .argument('<host>', 'the server')
+    .action(action(async (ctx, host) => {
+      await ctx.client('rollout').delete(`/servers/${encodeURIComponent(host as string)}/hold`);
+      ctx.print({ released: host }, () => `${host} released`);
+    }));
+
+  const rollout = program.command('rollout').description('rollouts: list, show, watch, pause, resume');
+
+  rollout
+    .command('list')
+    .description('rollouts, newest first')
+    .option('-n, --limit <n>', 'at most this many (1-500)', arg(parsePositiveInt), 20)
+    .action(action(async (ctx, opts) => {
+      const list = await ctx.client('rollout').get<Rollout[]>('/rollouts', { limit: (opts as { limit: number }).limit });
+      ctx.print(list, () => rolloutsTable(list, ctx.io.now()));
+    }));
+
+  rollout
+    .command('show')
+    .description('one rollout with its deploys (default: the newest unfinished, else the newest)')
+    .argument('[id]', 'rollout id')
+    .action(action(async (ctx, id) => {
+      const r = await resolveRollout(ctx, id as string | undefined);
+      ctx.print(r, () => rolloutOutcome(r));
+    }));
+
+  rollout
+    .command('watch')
+    .description('follow a rollout until it ends, with a progress bar per wave; exits 0 when it succeeds, 7 when it fails')
+    .argument('[id]', 'rollout id (default: the newest unfinished, else the newest)')
+    .option('--interval <ms>', 'how often to poll', arg(parsePositiveInt), 1000)
+    .option('--max-wait <seconds>', 'give up after this long (exit 1)', arg(parsePositiveInt))
+    .action(action(async (ctx, id, opts) => {
+      const o = opts as { interval: number; maxWait?: number };
+      const r = await watch(ctx, await resolveRollout(ctx, id as string | undefined), o.interval, o.maxWait ? o.maxWait * 1000 : undefined);
+      ctx.out(ctx.json ? json(r) : rolloutOutcome(r));
+      return watchExitCode(r);
+    }));
+
+  for (const verb of ['pause', 'resume'] as const) {
+    rollout
+      .command(verb)
+      .description(`${verb} a rollout (role operator)`)
+      .argument('<id>', 'rollout id')
+      .action(action(async (ctx, id) => {
+        if (!UUID.test(id as string)) throw new CliError(`not a rollout id: ${id}`, ExitCode.USAGE);
+        const r = await ctx.client('rollout').post<Rollout>(`/rollouts/${id}/${verb}`);
+        ctx.print(r, () => `rollout ${id}: ${r.status}`);
+      }));
+  }
+};

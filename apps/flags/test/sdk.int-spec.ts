@@ -89,6 +89,15 @@ describe('flag SDK and OpenFeature', () => {
     expect(took).toBeLessThan(1000);
   });
 
+  it('ends on the last version after a burst of edits, without waiting for a poll', async () => {
+    const client = await start({ pollIntervalMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 200));
+    let last = 0;
+    for (let i = 0; i < 15; i++) last = await edit(`${RULES}\nmotd user:burst-${i} 40 burst ${i}`, `burst ${i}`);
+    await eventually(async () => client.version === last, { what: 'client on the last of the burst', timeoutMs: 3000 });
+    expect(client.value('motd', { user: 'burst-14' })).toBe('burst 14');
+  });
+
   it('polls when NATS cannot be reached, and serves the last good snapshot while the service is down', async () => {
     const cacheFile = join(dir, 'flags.json');
     const client = await start({ natsUrl: 'nats://127.0.0.1:1', fallbackPollMs: 100, cacheFile });

@@ -57,8 +57,12 @@ export class FlagClient {
   private nats: NatsConnection | null = null;
   private natsUp = false;
   private pollTimer: NodeJS.Timeout | null = null;
+  private natsRetry: NodeJS.Timeout | null = null;
   private reportTimer: NodeJS.Timeout | null = null;
   private fetching: Promise<boolean> | null = null;
+  private queued: Promise<boolean> | null = null;
+  /** The newest version a `flag-changed` has announced. */
+  private wanted = 0;
   private closed = false;
   private listeners = new Set<FlagChangeListener>();
   private pendingCounts = new Map<string, number>();
@@ -126,10 +130,35 @@ export class FlagClient {
 
   /** Fetches the snapshot if it changed; true when one is loaded. Throws when the service cannot be reached. */
   refresh(): Promise<boolean> {
-    this.fetching ??= this.fetchSnapshot().finally(() => {
-      this.fetching = null;
-    });
-    return this.fetching;
+    if (!this.fetching) {
+      this.fetching = this.fetchSnapshot().finally(() => {
+        this.fetching = null;
+      });
+      return this.fetching;
+    }
+    // A fetch in flight may have left before the change that prompted this call: queue one more
+    // after it, shared by every caller that arrives meanwhile.
+    this.queued ??= this.fetching
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = null;
+        return this.refresh();
+      });
+    return this.queued;
+  }
+
+  /**
+   * Fetches until the snapshot is at least the version a `flag-changed` announced. The event can
+   * arrive before the replica that answers has reloaded (it is published as the edit commits),
+   * so a fetch that comes back older is retried after 10, 20, 40 … ms, for about 2.5 s in all;
+   * polling covers anything longer.
+   */
+  private async catchUp(): Promise<void> {
+    for (let attempt = 0; attempt < 8 && !this.closed; attempt++) {
+      await this.refresh();
+      if (this.evaluator.version >= this.wanted) return;
+      await new Promise((r) => setTimeout(r, 10 * 2 ** attempt));
+    }
   }
 
   private async fetchSnapshot(): Promise<boolean> {
@@ -181,8 +210,9 @@ export class FlagClient {
   private startNats(): void {
     if (!this.opts.natsUrl) return;
     const subject = new Subjects(this.opts.namespace ?? '').allOf(Events.FlagChanged.type);
+    if (this.closed) return;
     void connect({
-      servers: this.opts.natsUrl, name: 'runway-flag-client', waitOnFirstConnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 1000,
+      servers: this.opts.natsUrl, name: 'runway-flag-client', maxReconnectAttempts: -1, reconnectTimeWait: 1000,
       token: this.opts.natsAuth?.token, user: this.opts.natsAuth?.user, pass: this.opts.natsAuth?.pass,
     })
       .then(async (nc) => {
@@ -194,8 +224,11 @@ export class FlagClient {
             if (err) return;
             const parsed = parseEvent(msg.data);
             const version = parsed.ok ? (parsed.event.data as { version?: unknown }).version : undefined;
-            if (typeof version === 'number' && version <= this.evaluator.version) return;
-            void this.refresh().catch((e: unknown) => this.warn('cannot fetch the changed flag rules', e));
+            if (typeof version === 'number') {
+              if (version <= this.evaluator.version) return;
+              this.wanted = Math.max(this.wanted, version);
+            }
+            void this.catchUp().catch((e: unknown) => this.warn('cannot fetch the changed flag rules', e));
           },
         });
         for await (const s of nc.status()) {
@@ -207,7 +240,13 @@ export class FlagClient {
           }
         }
       })
-      .catch((e: unknown) => this.warn('cannot connect to NATS; polling for flag changes instead', e));
+      .catch((e: unknown) => {
+        // Poll meanwhile, and try NATS again later (a timer close() can stop, unlike a pending connect).
+        this.warn('cannot connect to NATS; polling for flag changes instead', e);
+        if (this.closed) return;
+        this.natsRetry = setTimeout(() => this.startNats(), 5000);
+        this.natsRetry.unref();
+      });
   }
 
   private setNatsUp(up: boolean): void {
@@ -263,6 +302,7 @@ export class FlagClient {
   async close(): Promise<void> {
     this.closed = true;
     if (this.pollTimer) clearTimeout(this.pollTimer);
+    if (this.natsRetry) clearTimeout(this.natsRetry);
     if (this.reportTimer) clearInterval(this.reportTimer);
     if (this.opts.reportIntervalMs > 0) await this.flush().catch((e: unknown) => this.warn('cannot report flag usage', e));
     await this.nats?.close().catch(() => undefined);

@@ -1,5 +1,5 @@
 import { FlagEvaluator, percentBucket } from './evaluator';
-import { murmur3, murmur3Joined } from './murmur3';
+import { murmur3, murmur3Joined, PrefixHash } from './murmur3';
 import type { FlagDoc, Rule } from './rules';
 
 const rule = (flag: string, scope: string, priority: number, value: string): Rule => ({ flag, scope, priority, value });
@@ -21,6 +21,13 @@ describe('murmur3', () => {
   it('hashes non-ASCII text as its UTF-8 bytes', () => {
     expect(murmur3('ü')).toBe(murmur3Joined('', 'ü'));
     expect(murmur3('ü')).not.toBe(murmur3('\u00fc'.normalize('NFD')));
+  });
+
+  it('a prefix hasher equals hashing the joined string, for prefixes and keys of every length', () => {
+    for (const prefix of ['', 'a', 'ab:', 'abc:', 'flag-12:', 'ü-flag:']) {
+      const hasher = new PrefixHash(prefix);
+      for (const key of ['', 'k', 'ke', 'key', 'keys', 'user-12345', 'ünïcode']) expect(hasher.hash(key)).toBe(murmur3(prefix + key));
+    }
   });
 
   it('joined hashing equals hashing the joined string, at every split', () => {

@@ -7,7 +7,7 @@
  * few plain objects with no allocation. `explain()` walks the same rules and says why each one
  * did or did not apply.
  */
-import { murmur3Joined } from './murmur3';
+import { murmur3Joined, PrefixHash } from './murmur3';
 import { type FlagDoc, type FlagSnapshot, parseScope, type Rule } from './rules';
 
 /** Who is asking. `teams` are the teams the user is in; `server` is the environment (`lpnet`). */
@@ -76,6 +76,8 @@ export interface CompiledFlag {
   rules: CompiledRule[];
   /** The hash prefix for `percent:` scopes. */
   hashPrefix: string;
+  /** Hashes `flag:` + targeting key, for `percent:` scopes. */
+  hasher: PrefixHash;
   /** Whether any rule is not `default` (for STATIC against DEFAULT). */
   targeted: boolean;
   /** Evaluations since the counters were last taken (usage reporting). */
@@ -110,7 +112,7 @@ export class FlagEvaluator {
   private flagFor(name: string): CompiledFlag {
     let f = this.flags.get(name);
     if (!f) {
-      f = { name, doc: undefined, rules: [], hashPrefix: `${name}:`, targeted: false, evaluations: 0 };
+      f = { name, doc: undefined, rules: [], hashPrefix: `${name}:`, hasher: new PrefixHash(`${name}:`), targeted: false, evaluations: 0 };
       this.flags.set(name, f);
     }
     return f;
@@ -241,7 +243,7 @@ export class FlagEvaluator {
       }
       case K_PERCENT: {
         const key = ctx.targetingKey;
-        return key !== undefined && murmur3Joined(f.hashPrefix, key) % 10_000 < r.a;
+        return key !== undefined && f.hasher.hash(key) % 10_000 < r.a;
       }
       default:
         this.unknownScopesSeen.add(r.rule.scope);

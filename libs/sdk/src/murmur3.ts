@@ -110,3 +110,63 @@ export function murmur3Joined(prefix: string, key: string, seed = 0): number {
   }
   return finish(h, len);
 }
+
+/**
+ * `murmur3(prefix + key)` for one fixed prefix and many keys: the prefix's whole 4-byte blocks
+ * are mixed once, so each call hashes only the key. What `percent:` scopes use per flag.
+ */
+export class PrefixHash {
+  private readonly h0: number;
+  private readonly pending: number;
+  private readonly pendingBytes: number;
+  private readonly prefixLength: number;
+
+  constructor(private readonly prefix: string, private readonly seed = 0) {
+    const ascii = isAscii(prefix);
+    const bytes = ascii ? null : utf8(prefix);
+    const len = ascii ? prefix.length : bytes!.length;
+    const at = (i: number) => (ascii ? prefix.charCodeAt(i) : bytes![i]);
+    let h = seed | 0;
+    const blocks = len & ~3;
+    for (let i = 0; i < blocks; i += 4) h = mixBlock(h, at(i) | (at(i + 1) << 8) | (at(i + 2) << 16) | (at(i + 3) << 24));
+    let pending = 0;
+    for (let i = blocks; i < len; i++) pending |= at(i) << (8 * (i - blocks));
+    this.h0 = h;
+    this.pending = pending;
+    this.pendingBytes = len - blocks;
+    this.prefixLength = len;
+  }
+
+  hash(key: string): number {
+    let h = this.h0;
+    let k = this.pending;
+    let n = this.pendingBytes;
+    const len = key.length;
+    for (let i = 0; i < len; i++) {
+      const c = key.charCodeAt(i);
+      if (c > 0x7f) return murmur3(this.prefix + key, this.seed);
+      k |= c << (8 * n);
+      if (++n === 4) {
+        h = mixBlock(h, k);
+        k = 0;
+        n = 0;
+      }
+    }
+    if (n > 0) {
+      k = Math.imul(k, C1);
+      k = (k << 15) | (k >>> 17);
+      k = Math.imul(k, C2);
+      h ^= k;
+    }
+    return finish(h, this.prefixLength + len);
+  }
+}
+
+function mixBlock(h: number, k: number): number {
+  k = Math.imul(k, C1);
+  k = (k << 15) | (k >>> 17);
+  k = Math.imul(k, C2);
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}

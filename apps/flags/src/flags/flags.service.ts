@@ -41,6 +41,7 @@ export class FlagsService implements OnModuleInit, OnModuleDestroy {
   private evaluator = new FlagEvaluator({ version: 0, rules: [], docs: [] });
   private snapshotCache: FlagSnapshot = { version: 0, rules: [], docs: [] };
   private loading: Promise<void> | null = null;
+  private reloadQueued: Promise<void> | null = null;
   private timers: NodeJS.Timeout[] = [];
   private sub: Subscription | null = null;
   /** Counts taken from evaluators that were replaced before the next flush. */
@@ -85,13 +86,26 @@ export class FlagsService implements OnModuleInit, OnModuleDestroy {
     return this.snapshotCache;
   }
 
+  /** Resolves once any reload in flight (one a `flag-changed` prompted, say) has finished. */
+  async settled(): Promise<void> {
+    await (this.reloadQueued ?? this.loading)?.catch(() => undefined);
+  }
+
   /** Reloads when the stored version is ahead of the one in memory. */
   async refresh(): Promise<void> {
     if ((await this.repo.version()) !== this.evaluator.version) await this.reload();
   }
 
   private reload(): Promise<void> {
-    this.loading ??= (async () => {
+    if (this.loading) {
+      // The load in flight may have read before the commit that prompted this call: one more after it.
+      this.reloadQueued ??= this.loading.catch(() => undefined).then(() => {
+        this.reloadQueued = null;
+        return this.reload();
+      });
+      return this.reloadQueued;
+    }
+    this.loading = (async () => {
       try {
         const snap = await this.repo.snapshot();
         if (snap.version < this.evaluator.version) return;

@@ -83,7 +83,8 @@ export function ofrepRoutes(flags: FlagsService): FastRoute[] {
     method: 'GET',
     url: '/snapshot',
     roles: ['viewer', 'sdk'],
-    handler: (_body, _who, req): FastReply => {
+    handler: async (_body, _who, req): Promise<FastReply> => {
+      await flags.settled(); // a client told of a change by NATS may ask while this replica reloads
       const snap = flags.snapshot;
       const etag = `"rules-${snap.version}"`;
       if (req.headers['if-none-match'] === etag) return { status: 304, headers: { etag } };

@@ -216,6 +216,9 @@ describe('flags service', () => {
     expect((await apiClient(sut.svc.url).get('/rules')).status).toBe(401);
     expect((await apiClient(sut.svc.url).post('/ofrep/v1/evaluate/flags/beta', { context: {} })).status).toBe(401);
     expect((await viewer.get('/rules')).status).toBe(200);
+    // Any token may ask who it is (the dashboard shows only the actions a user's roles allow).
+    expect((await viewer.get('/tokens/me')).body).toMatchObject({ name: 'watcher', roles: ['viewer'], host: null });
+    expect((await apiClient(sut.svc.url).get('/tokens/me')).status).toBe(401);
     expect((await sdk.post('/ofrep/v1/evaluate/flags/beta', { context: {} })).status).toBe(200);
   });
 });

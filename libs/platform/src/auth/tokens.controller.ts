@@ -46,6 +46,12 @@ export class TokensController {
     return { id, name: dto.name, roles: dto.roles, host: dto.host ?? null, token: secret };
   }
 
+  /** Who the calling token is and what it may do: for clients that show only what a user can act on. */
+  @Get('me')
+  me(@CurrentPrincipal() who: Principal) {
+    return { tokenId: who.tokenId, name: who.name, roles: who.roles, host: who.host ?? null };
+  }
+
   @Get()
   @Roles('admin')
   list() {

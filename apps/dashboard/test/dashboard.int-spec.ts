@@ -1,0 +1,252 @@
+/**
+ * The operator dashboard in real headless Chromium, in front of a whole Runway run as real
+ * processes: logging in, a landing appearing live, QA marking it ok and production following,
+ * a server's revision changing during a rollout, held servers and cowboys, lead time.
+ */
+import { apiClient, eventually, randomSha, TEST_ADMIN_TOKEN, type ApiClient } from '@runway/testing';
+import type { BrowserContext, Page } from 'playwright-core';
+import { type DashboardRun, logIn, startDashboard } from './dashboard-harness';
+
+describe('operator dashboard (browser, real processes)', () => {
+  let run: DashboardRun;
+  let operatorToken: string;
+  let viewerToken: string;
+  let context: BrowserContext;
+  let page: Page;
+  let qaGate: ApiClient;
+  let rollout: ApiClient;
+  const landed: { sha: string; revno: number }[] = [];
+
+  beforeAll(async () => {
+    run = await startDashboard();
+    [operatorToken, viewerToken] = await Promise.all([run.token('ada', ['qa', 'operator']), run.token('wallboard', ['viewer'])]);
+    qaGate = apiClient(run.rw.urls['qa-gate'], TEST_ADMIN_TOKEN);
+    rollout = apiClient(run.rw.urls.rollout, TEST_ADMIN_TOKEN);
+    ({ context, page } = await run.newPage());
+  }, 180_000);
+
+  afterAll(async () => {
+    await run?.stop();
+  });
+
+  async function land(message: string): Promise<{ sha: string; revno: number }> {
+    const sha = randomSha();
+    const res = await qaGate.post('/revisions', { branch: 'stable', sha, message, author: 'Ada Lovelace <ada@example.com>' });
+    expect(res.status).toBe(202);
+    landed.push({ sha, revno: res.body.revno });
+    return { sha, revno: res.body.revno };
+  }
+
+  it('refuses an unknown token, then logs in with the keyboard into a server-side session', async () => {
+    const { context: other, page: p } = await run.newPage();
+    await p.goto('/');
+    await p.getByLabel('API token').fill('not-a-runway-token-at-all');
+    await p.getByRole('button', { name: 'Log in' }).click();
+    await expect(p.getByRole('alert').textContent()).resolves.toContain('does not know this token');
+    await run.screenshot(p, 'login');
+    await other.close();
+    // The browser logs the refused login (401) as a console error; that one was asked for.
+    run.consoleErrors.splice(0, run.consoleErrors.length, ...run.consoleErrors.filter((e) => !/status of 401/.test(e)));
+
+    const started = Date.now();
+    await page.goto('/');
+    const firstPaint = Number(await page.evaluate("performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1"));
+    expect(firstPaint).toBeGreaterThan(0);
+    expect(firstPaint).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(5000);
+    await logIn(page, operatorToken);
+    expect(new URL(page.url()).pathname).toBe('/pipeline');
+    expect(page.url()).not.toContain(operatorToken);
+
+    const cookies = await context.cookies();
+    expect(cookies).toHaveLength(1);
+    expect(cookies[0]).toMatchObject({ name: 'runway_session', httpOnly: true, sameSite: 'Strict', path: '/' });
+    expect(cookies[0].value).not.toContain(operatorToken);
+    expect(cookies[0].value.length).toBeGreaterThanOrEqual(40);
+    await expect(page.evaluate('document.cookie')).resolves.toBe('');
+    // What the page can read about its session holds no token, only what it may do.
+    const session = JSON.parse((await page.evaluate("fetch('/auth/session').then((r) => r.text())")) as string);
+    expect(session).toEqual({ authenticated: true, capabilities: { qa: true, operator: true, flagEditor: false }, live: true });
+    await page.getByTestId('live-state').filter({ hasText: /^Live$/ }).waitFor();
+    await expect(page.getByText('Can act as QA, operator').isVisible()).resolves.toBe(true);
+  });
+
+  it('proxies the APIs only for a session, and only writes that carry the dashboard header', async () => {
+    const anonymous = await fetch(`${run.url}/api/qa-gate/deployable`);
+    expect(anonymous.status).toBe(401);
+    const [cookie] = await context.cookies();
+    const withSession = await fetch(`${run.url}/api/qa-gate/deployable`, { headers: { cookie: `runway_session=${cookie.value}` } });
+    expect(withSession.status).toBe(200);
+    expect(await withSession.json()).toMatchObject({ branch: 'stable' });
+    const forged = await fetch(`${run.url}/api/promotion/locks`, {
+      method: 'POST', headers: { cookie: `runway_session=${cookie.value}`, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'from another site' }),
+    });
+    expect(forged.status).toBe(403);
+    expect((await apiClient(run.rw.urls.promotion, TEST_ADMIN_TOKEN).get('/status')).body.locks).toEqual([]);
+    const unknownService = await fetch(`${run.url}/api/tokens/x`, { headers: { cookie: `runway_session=${cookie.value}` } });
+    expect(unknownService.status).toBe(404);
+    const events = await fetch(`${run.url}/events`);
+    expect(events.status).toBe(401);
+  });
+
+  it('shows a revision that lands while the page is open, without a reload, and what blocks', async () => {
+    await page.getByText('Nothing has landed on stable yet.').waitFor();
+    await page.evaluate('window.__sameDocument = true');
+    const { revno } = await land('Add the search box');
+    const row = page.locator(`li[data-revno="${revno}"]`);
+    await row.waitFor({ timeout: 10_000 });
+    await expect(row.getAttribute('data-status')).resolves.toBe('needs-testing');
+    await expect(row.textContent()).resolves.toContain('Add the search box');
+    await expect(row.textContent()).resolves.toContain('tip');
+    await page.getByRole('heading', { name: `Blocked at r${revno}` }).waitFor();
+    await expect(page.getByTestId('blocker-reason').textContent()).resolves.toMatch(/needs testing/);
+    await expect(page.getByRole('button', { name: `Mark r${revno} ok` }).isVisible()).resolves.toBe(true);
+    await expect(page.evaluate('window.__sameDocument')).resolves.toBe(true);
+  });
+
+  it('hides the QA action from a token that may only read', async () => {
+    const { context: wall, page: p } = await run.newPage();
+    await logIn(p, viewerToken);
+    const revno = landed[0].revno;
+    await p.getByRole('heading', { name: `Blocked at r${revno}` }).waitFor();
+    await p.getByText('Your token may not set QA status.').waitFor();
+    await expect(p.getByRole('button', { name: `Mark r${revno} ok` }).count()).resolves.toBe(0);
+    await expect(p.getByText('Read only').isVisible()).resolves.toBe(true);
+    await wall.close();
+  });
+
+  it('marks the blocker ok: the deployable marker and production-stable move, live on both pages', async () => {
+    const { revno, sha } = landed[0];
+    const production = await context.newPage();
+    production.on('console', (m) => m.type() === 'error' && run.consoleErrors.push(`${production.url()}: ${m.text()}`));
+    await production.goto('/production');
+    await production.getByTestId('production-stable').filter({ hasText: 'not promoted yet' }).waitFor();
+    await production.getByText('Nothing has been promoted yet.').waitFor();
+
+    await page.getByRole('button', { name: `Mark r${revno} ok` }).click();
+    const row = page.locator(`li[data-revno="${revno}"]`);
+    await row.and(page.locator('[data-status="ok"]')).waitFor();
+    await row.getByText('deployable', { exact: true }).waitFor();
+    await row.getByText('last promoted', { exact: true }).waitFor({ timeout: 15_000 });
+    await expect(page.getByTestId('fact-deployable').textContent()).resolves.toContain(`r${revno} (${sha.slice(0, 10)})`);
+    await page.getByTestId('no-blocker').waitFor();
+
+    await production.getByTestId('production-stable').filter({ hasText: `r${revno} (${sha.slice(0, 10)})` }).waitFor({ timeout: 15_000 });
+    await production.getByRole('cell', { name: 'qa-passed' }).waitFor();
+    await expect(production.getByTestId('automatic-promotion').textContent()).resolves.toContain('on');
+    await run.screenshot(production, 'production');
+    await production.close();
+    const rev = (await qaGate.get(`/revisions/${sha}`)).body;
+    expect(rev.history).toEqual(expect.arrayContaining([expect.objectContaining({ toStatus: 'ok', by: 'ada', note: 'set from the dashboard' })]));
+  });
+
+  it("shows a server's revision change during a rollout, live", async () => {
+    await page.getByRole('link', { name: 'Servers' }).click();
+    await page.getByText('No agent has registered yet.').waitFor();
+    await run.rw.addAgent('app1.example', {
+      deployCommand: `echo "unpacking $RUNWAY_REVISION"; sleep 1; echo "restarting"; echo "$RUNWAY_REVISION" >> "${run.rw.dir}/deployed-app1.example.log"`,
+    });
+    const runs = page.getByTestId('runs-app1.example');
+    await runs.waitFor({ timeout: 15_000 });
+    const before = (await runs.textContent())!.trim();
+    await page.locator('tr[data-host="app1.example"]').getByText('reachable', { exact: true }).waitFor();
+
+    const { sha, revno } = await land('Speed up the bug listing [no-qa]');
+    await runs.filter({ hasText: sha.slice(0, 10) }).waitFor({ timeout: 30_000 });
+    expect(before).not.toContain(sha.slice(0, 10));
+    await page.getByTestId('rollout-summary').filter({ hasText: `r${revno}` }).filter({ hasText: 'succeeded' }).waitFor({ timeout: 15_000 });
+    await page.getByRole('row', { name: /app1\.example/ }).getByText('restarting').first().waitFor();
+    await expect(page.getByRole('heading', { name: 'Wave lpnet' }).isVisible()).resolves.toBe(true);
+    const heartbeat = await page.locator('tr[data-host="app1.example"] td').nth(3).textContent();
+    expect(heartbeat).toMatch(/^\d+(\.\d)? s ago$/);
+    expect(run.rw.deployedLines('app1.example')).toContain(sha);
+    await run.screenshot(page, 'servers');
+  });
+
+  it('holds a server from the servers page; the cowboys page shows it held, and a cowboy recorded meanwhile', async () => {
+    await page.getByRole('button', { name: 'Hold app1.example' }).click();
+    await page.getByLabel('Reason to hold app1.example').fill('Disk replacement tonight');
+    await page.getByRole('button', { name: 'Hold', exact: true }).click();
+    await page.locator('tr[data-host="app1.example"]').getByText('held: Disk replacement tonight').waitFor();
+    expect((await rollout.get('/servers')).body[0].hold).toMatchObject({ reason: 'Disk replacement tonight', author: 'ada' });
+
+    await page.getByRole('link', { name: 'Cowboys' }).click();
+    const held = page.locator('li[data-held-host="app1.example"]');
+    await held.waitFor();
+    await expect(held.textContent()).resolves.toContain('held by ada: Disk replacement tonight');
+    await page.getByText('No cowboy is applied anywhere: production is clean.').waitFor();
+    const recorded = await rollout.post('/cowboys', { hosts: ['app1.example'], patchHash: 'abcdef1234567', reason: 'Stop the search OOM until the fix lands', policy: 'hold' });
+    expect(recorded.status).toBe(201);
+    await page.locator('tr[data-cowboy-host="app1.example"]').getByText('Stop the search OOM until the fix lands').first().waitFor({ timeout: 10_000 });
+    await expect(held.textContent()).resolves.toContain('cowboy abcdef1234 (hold)');
+    await run.screenshot(page, 'cowboys');
+  });
+
+  it('charts lead time per stage with chart.js', async () => {
+    await page.getByRole('link', { name: 'Lead time' }).click();
+    const total = page.locator('tr[data-stage="landedToDeployed"]');
+    await total.waitFor();
+    await eventually(async () => Number((await total.locator('td').first().textContent())!.trim()) >= 1, { what: 'a revision deployed, in the table' });
+    const chart = page.getByTestId('lead-time-chart');
+    await chart.waitFor();
+    const box = await chart.boundingBox();
+    expect(box!.width).toBeGreaterThan(300);
+    expect(box!.height).toBeGreaterThan(200);
+    // chart.js drew on the canvas: axes and legend, and the line of the total in its colour (#15803d).
+    const pixels = JSON.parse(
+      (await page.evaluate(`(() => {
+        const c = document.querySelector('[data-testid=lead-time-chart]');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let drawn = 0, total = 0;
+        for (let i = 0; i < d.length; i += 4) {
+          if (d[i + 3] > 0) drawn++;
+          if (Math.abs(d[i] - 21) < 12 && Math.abs(d[i + 1] - 128) < 12 && Math.abs(d[i + 2] - 61) < 12 && d[i + 3] > 200) total++;
+        }
+        return JSON.stringify({ drawn, total });
+      })()`)) as string,
+    );
+    expect(pixels.drawn).toBeGreaterThan(2000);
+    expect(pixels.total).toBeGreaterThan(20);
+    await run.screenshot(page, 'lead-time');
+  });
+
+  it('marks DB revisions, and explains the blocker of the next deployable revision', async () => {
+    await page.getByRole('link', { name: 'Pipeline' }).click();
+    const res = await qaGate.post('/revisions', {
+      branch: 'stable', sha: randomSha(), message: 'Index bug subscriptions by person', author: 'Grace Hopper <grace@example.com>',
+      files: ['database/schema/patch-2211-01-0.sql', 'lib/lp/bugs/model/bug.py'],
+    });
+    expect(res.status).toBe(202);
+    const row = page.locator(`li[data-revno="${res.body.revno}"]`);
+    await row.waitFor();
+    await expect(row.getByText('DB', { exact: true }).getAttribute('title')).resolves.toContain('downtime deploy');
+    await expect(row.getAttribute('data-status')).resolves.toBe('needs-testing');
+    await page.getByRole('heading', { name: `Blocked at r${res.body.revno}` }).waitFor();
+    await expect(page.locator('.next-action').textContent()).resolves.toContain(`r${res.body.revno}`);
+    // Earlier revisions keep their colour: r2 passed without QA.
+    await expect(page.locator(`li[data-revno="${landed[1].revno}"]`).getAttribute('data-status')).resolves.toBe('no-qa');
+    await row.getByRole('button').click();
+    await page.getByRole('heading', { name: `r${res.body.revno}`, exact: true }).waitFor();
+    await expect(page.getByText('changes the schema (downtime deploy)').isVisible()).resolves.toBe(true);
+    await run.screenshot(page, 'pipeline');
+  });
+
+  it('never logs or hands back the token, and the pages logged no console errors', async () => {
+    await page.getByRole('link', { name: 'Pipeline' }).click();
+    await page.getByRole('heading', { level: 1, name: /^Pipeline/ }).waitFor();
+    const log = run.log();
+    expect(log).toContain('logged in');
+    expect(log).not.toContain(operatorToken);
+    expect(log).not.toContain(viewerToken);
+    expect(run.consoleErrors).toEqual([]);
+  });
+
+  it('logs out: the session is gone on the server too', async () => {
+    const [cookie] = await context.cookies();
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByLabel('API token').waitFor();
+    const res = await fetch(`${run.url}/api/qa-gate/deployable`, { headers: { cookie: `runway_session=${cookie.value}` } });
+    expect(res.status).toBe(401);
+    expect(await context.cookies()).toEqual([]);
+  });
+});

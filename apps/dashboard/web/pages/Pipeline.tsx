@@ -1,0 +1,315 @@
+/**
+ * The QA branch as a timeline: every recent revision coloured by QA status, with the last
+ * promoted, the deployable and the tip marked, DB revisions flagged, and what blocks the next
+ * deployable revision, with the QA action (for a token that may act as QA).
+ */
+import { type FormEvent, useMemo, useState } from 'react';
+import { api, type Capabilities } from '../api';
+import { duration, firstLine, shortSha, when } from '../format';
+import { useNow, useResource } from '../live';
+import { Badge, Empty, Loading, Problem, Section } from '../ui';
+
+type QaStatus = 'needs-testing' | 'ok' | 'bad' | 'untestable' | 'no-qa';
+
+interface Revision {
+  id: string;
+  branch: string;
+  revno: number;
+  sha: string;
+  message: string | null;
+  author: string | null;
+  landedAt: string;
+  qaStatus: QaStatus;
+  db: boolean;
+  fixedByRevno: number | null;
+  fixesRevno: number | null;
+  enrichedAt: string | null;
+}
+
+interface Ref {
+  revno: number | null;
+  sha: string | null;
+  at?: string | null;
+}
+
+interface Deployable {
+  branch: string;
+  lastPromoted: Ref | null;
+  deployable: Ref | null;
+  tip: Ref | null;
+  waiting: number;
+  blocker: {
+    revno: number;
+    sha: string;
+    status: QaStatus;
+    kind: string;
+    reason: string;
+    actor: string;
+    fixes?: number;
+    id: string;
+    author: string | null;
+    waitingSeconds: number;
+  } | null;
+  nextAction: { description: string; wouldMakeDeployable?: number | null } | null;
+}
+
+const CHANGES = ['revision-landed', 'qa-status-changed', 'qa-passed', 'qa-tip-moved', 'promoted'];
+const STATUS_TEXT: Record<QaStatus, string> = {
+  'needs-testing': 'needs testing', ok: 'ok', bad: 'bad', untestable: 'untestable', 'no-qa': 'no QA',
+};
+
+export function Pipeline({ capabilities }: { capabilities: Capabilities }) {
+  const dep = useResource<Deployable>('qa-gate', '/deployable', CHANGES);
+  const branch = dep.data?.branch;
+  const revs = useResource<{ items: Revision[] }>('qa-gate', branch ? `/revisions?branch=${encodeURIComponent(branch)}&limit=80` : null, CHANGES);
+  const [selected, setSelected] = useState<number>();
+  const d = dep.data;
+  const items = revs.data?.items ?? [];
+  const chosen = items.find((r) => r.revno === selected);
+  const reload = () => {
+    dep.reload();
+    revs.reload();
+  };
+  return (
+    <>
+      <h1>Pipeline{branch ? `: ${branch}` : ''}</h1>
+      <Problem message={dep.error} />
+      {!d && !dep.error && <Loading what="the deployable revision" />}
+      {d && (
+        <dl className="facts" aria-label="Where the branch stands">
+          <div data-testid="fact-last-promoted">
+            <dt>Last promoted</dt>
+            <dd>{d.lastPromoted ? `r${d.lastPromoted.revno} (${shortSha(d.lastPromoted.sha)})` : 'none yet'}</dd>
+          </div>
+          <div data-testid="fact-deployable">
+            <dt>Deployable</dt>
+            <dd>{d.deployable ? `r${d.deployable.revno} (${shortSha(d.deployable.sha)})` : 'none yet'}</dd>
+          </div>
+          <div data-testid="fact-tip">
+            <dt>Tip</dt>
+            <dd>{d.tip ? `r${d.tip.revno} (${shortSha(d.tip.sha)})` : 'nothing landed'}</dd>
+          </div>
+          <div>
+            <dt>Waiting above deployable</dt>
+            <dd>{d.waiting}</dd>
+          </div>
+        </dl>
+      )}
+      {d && <Blocker d={d} capabilities={capabilities} onChanged={reload} />}
+      <Section title="Revisions" actions={<Legend />}>
+        <Problem message={revs.error} />
+        {revs.loading && !revs.data && <Loading what="revisions" />}
+        {revs.data && items.length === 0 && <Empty>Nothing has landed on {branch} yet.</Empty>}
+        {items.length > 0 && (
+          <ol className="timeline" aria-label={`Revisions on ${branch}, newest first`}>
+            {items.map((r) => {
+              const marks = [
+                d?.tip?.revno === r.revno && 'tip',
+                d?.deployable?.revno === r.revno && 'deployable',
+                d?.lastPromoted?.revno === r.revno && 'last promoted',
+              ].filter((m): m is string => Boolean(m));
+              return (
+                <li key={r.id} className={`rev qa-${r.qaStatus}${d?.blocker?.revno === r.revno ? ' is-blocker' : ''}`} data-revno={r.revno} data-status={r.qaStatus}>
+                  <button
+                    type="button"
+                    className="rev-button"
+                    aria-pressed={selected === r.revno}
+                    onClick={() => setSelected(selected === r.revno ? undefined : r.revno)}
+                  >
+                    <span className="rev-no">r{r.revno}</span>
+                    <span className={`qa qa-${r.qaStatus}`}>{STATUS_TEXT[r.qaStatus]}</span>
+                    {r.db && (
+                      <Badge kind="db" title="Changes the database schema: its promotion needs a downtime deploy">
+                        DB
+                      </Badge>
+                    )}
+                    {marks.map((m) => (
+                      <Badge key={m} kind={m.replace(' ', '-')}>
+                        {m}
+                      </Badge>
+                    ))}
+                    {d?.blocker?.revno === r.revno && <Badge kind="blocker">blocks</Badge>}
+                    <span className="rev-msg">{firstLine(r.message) || shortSha(r.sha)}</span>
+                    <span className="muted small">{r.author ?? ''}</span>
+                  </button>
+                </li>
+              );
+            })}
+          </ol>
+        )}
+      </Section>
+      {chosen && <RevisionDetail rev={chosen} capabilities={capabilities} onChanged={reload} />}
+    </>
+  );
+}
+
+function Legend() {
+  return (
+    <ul className="legend" aria-label="Colours">
+      {(Object.keys(STATUS_TEXT) as QaStatus[]).map((s) => (
+        <li key={s}>
+          <span className={`swatch qa-${s}`} aria-hidden="true" /> {STATUS_TEXT[s]}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function Blocker({ d, capabilities, onChanged }: { d: Deployable; capabilities: Capabilities; onChanged: () => void }) {
+  const b = d.blocker;
+  // The wait grows while the page is open: count from when the service measured it.
+  const measuredAt = useMemo(() => Date.now(), [b]);
+  const now = useNow(1000);
+  if (!b) {
+    return (
+      <Section title="Nothing blocks">
+        <p data-testid="no-blocker">Every landed revision is deployable{d.deployable ? ` up to r${d.deployable.revno}` : ''}.</p>
+      </Section>
+    );
+  }
+  const qaCanAct = b.actor === 'qa' && (b.status === 'needs-testing' || b.kind === 'needs-testing' || b.kind === 'needs-testing-fix');
+  return (
+    <Section title={`Blocked at r${b.revno}`} id="blocker">
+      <p className="blocker-reason" data-testid="blocker-reason">
+        {b.reason}
+      </p>
+      <dl className="facts small">
+        <div>
+          <dt>Who must act</dt>
+          <dd>{b.actor === 'qa' ? 'QA' : b.actor === 'developer' ? 'a developer' : 'Runway (reading the commit)'}</dd>
+        </div>
+        <div>
+          <dt>Author</dt>
+          <dd>{b.author ?? '—'}</dd>
+        </div>
+        <div>
+          <dt>Waiting</dt>
+          <dd>{duration(b.waitingSeconds + Math.max(0, now - measuredAt) / 1000)}</dd>
+        </div>
+      </dl>
+      {d.nextAction && <p className="next-action">Next: {d.nextAction.description}</p>}
+      {qaCanAct && capabilities.qa && <QaButtons id={b.id} revno={b.revno} onChanged={onChanged} />}
+      {qaCanAct && !capabilities.qa && <p className="muted small">Your token may not set QA status.</p>}
+    </Section>
+  );
+}
+
+function QaButtons({ id, revno, onChanged }: { id: string; revno: number; onChanged: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const set = async (status: QaStatus) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api.send('PATCH', 'qa-gate', `/revisions/${id}/qa`, { status, note: 'set from the dashboard' });
+      onChanged();
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="actions" role="group" aria-label={`QA action for r${revno}`}>
+      <button type="button" disabled={busy} onClick={() => set('ok')}>
+        Mark r{revno} ok
+      </button>
+      <button type="button" className="secondary" disabled={busy} onClick={() => set('untestable')}>
+        Mark r{revno} untestable
+      </button>
+      <Problem message={error} />
+    </div>
+  );
+}
+
+function RevisionDetail({ rev, capabilities, onChanged }: { rev: Revision; capabilities: Capabilities; onChanged: () => void }) {
+  const [status, setStatus] = useState<QaStatus>(rev.qaStatus);
+  const [note, setNote] = useState('');
+  const [fixedBy, setFixedBy] = useState('');
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api.send('PATCH', 'qa-gate', `/revisions/${rev.id}/qa`, {
+        status, ...(note ? { note } : {}), ...(status === 'bad' && fixedBy ? { fixedBy } : {}),
+      });
+      onChanged();
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Section title={`r${rev.revno}`} id="revision-detail">
+      <dl className="facts small">
+        <div>
+          <dt>sha</dt>
+          <dd>
+            <code>{rev.sha}</code>
+          </dd>
+        </div>
+        <div>
+          <dt>Author</dt>
+          <dd>{rev.author ?? '—'}</dd>
+        </div>
+        <div>
+          <dt>Landed</dt>
+          <dd>{when(rev.landedAt)}</dd>
+        </div>
+        <div>
+          <dt>QA</dt>
+          <dd>{STATUS_TEXT[rev.qaStatus]}</dd>
+        </div>
+        {rev.fixedByRevno && (
+          <div>
+            <dt>Fixed by</dt>
+            <dd>r{rev.fixedByRevno}</dd>
+          </div>
+        )}
+        {rev.fixesRevno && (
+          <div>
+            <dt>Fixes</dt>
+            <dd>r{rev.fixesRevno}</dd>
+          </div>
+        )}
+        <div>
+          <dt>Database</dt>
+          <dd>{rev.db ? 'changes the schema (downtime deploy)' : rev.enrichedAt ? 'no schema change' : 'not read from git yet'}</dd>
+        </div>
+      </dl>
+      {rev.message && <pre className="message">{rev.message}</pre>}
+      {capabilities.qa && (
+        <form className="inline-form" onSubmit={submit} aria-label={`Set the QA status of r${rev.revno}`}>
+          <label>
+            QA status
+            <select value={status} onChange={(e) => setStatus(e.target.value as QaStatus)}>
+              {(Object.keys(STATUS_TEXT) as QaStatus[]).map((s) => (
+                <option key={s} value={s}>
+                  {STATUS_TEXT[s]}
+                </option>
+              ))}
+            </select>
+          </label>
+          {status === 'bad' && (
+            <label>
+              Fixed by (revno or sha, optional)
+              <input value={fixedBy} onChange={(e) => setFixedBy(e.target.value)} />
+            </label>
+          )}
+          <label>
+            Note
+            <input value={note} onChange={(e) => setNote(e.target.value)} />
+          </label>
+          <button type="submit" disabled={busy}>
+            Save
+          </button>
+          <Problem message={error} />
+        </form>
+      )}
+    </Section>
+  );
+}

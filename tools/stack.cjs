@@ -15,12 +15,12 @@ function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-async function waitReady(url, proc, logFile, timeoutMs = 60_000) {
+async function waitReady(url, proc, logFile, timeoutMs = 60_000, path = '/health/ready') {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null) throw new Error(`${url} exited with ${proc.exitCode} before it was ready; see ${logFile}:\n${tail(logFile)}`);
     try {
-      const res = await fetch(`${url}/health/ready`);
+      const res = await fetch(`${url}${path}`);
       if (res.status === 200) return;
     } catch {
       /* not listening yet */
@@ -122,6 +122,32 @@ async function startAgent(env, { logDir = join(ROOT, '.runway', 'logs'), waitRea
   return h;
 }
 
+/**
+ * Starts the operator dashboard in front of the services at `serviceUrls` (by service name);
+ * `env` carries NATS_URL and RUNWAY_NAMESPACE for its live updates.
+ */
+async function startDashboard(env, serviceUrls, { logDir = join(ROOT, '.runway', 'logs'), port = 3100 } = {}) {
+  const logFile = join(logDir, `dashboard-${port}.log`);
+  const proc = spawnLogged(
+    [join(ROOT, 'apps', 'dashboard', 'dist', 'main.js')],
+    {
+      ...env, DASHBOARD_PORT: String(port), DASHBOARD_HOST: '127.0.0.1',
+      DASHBOARD_QA_GATE_URL: serviceUrls['qa-gate'], DASHBOARD_PROMOTION_URL: serviceUrls.promotion,
+      DASHBOARD_ROLLOUT_URL: serviceUrls.rollout, DASHBOARD_FLAGS_URL: serviceUrls.flags,
+    },
+    logFile,
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const h = handle('dashboard', proc, logFile, url);
+  try {
+    await waitReady(url, proc, logFile, 60_000, '/auth/session');
+  } catch (e) {
+    await h.kill();
+    throw e;
+  }
+  return h;
+}
+
 /** Issues an API token with the admin token; returns the secret. */
 async function issueToken(serviceUrl, adminToken, body) {
   const res = await fetch(`${serviceUrl}/tokens`, {
@@ -133,4 +159,4 @@ async function issueToken(serviceUrl, adminToken, body) {
   return (await res.json()).token;
 }
 
-module.exports = { ROOT, SERVICES, startService, startStack, startAgent, issueToken, sleep };
+module.exports = { ROOT, SERVICES, startService, startStack, startAgent, startDashboard, issueToken, sleep };

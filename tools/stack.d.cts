@@ -25,5 +25,6 @@ export declare const SERVICES: Record<ServiceName, number>;
 export declare function startService(name: ServiceName, env: Record<string, string | undefined>, opts?: { logDir?: string; port?: number }): Promise<ProcessHandle & { url: string }>;
 export declare function startStack(env: Record<string, string | undefined>, opts?: { logDir?: string; ports?: Partial<Record<ServiceName, number>> }): Promise<Stack>;
 export declare function startAgent(env: Record<string, string | undefined>, opts?: { logDir?: string; waitReadyMs?: number }): Promise<ProcessHandle>;
+export declare function startDashboard(env: Record<string, string | undefined>, serviceUrls: Record<ServiceName, string>, opts?: { logDir?: string; port?: number }): Promise<ProcessHandle & { url: string }>;
 export declare function issueToken(serviceUrl: string, adminToken: string, body: { name: string; roles: string[]; host?: string }): Promise<string>;
 export declare function sleep(ms: number): Promise<void>;

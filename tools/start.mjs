@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npm start`: the whole of Runway on this machine. Installs and builds if needed, finds or
- * starts Postgres and NATS (see infra.mjs), migrates, starts the four services and one local
- * agent, and prints where everything is. Ctrl-C stops what it started.
+ * starts Postgres and NATS (see infra.mjs), migrates, starts the four services, one local agent
+ * and the dashboard, and prints where everything is. Ctrl-C stops what it started.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -26,7 +26,7 @@ const tokenFile = join(STATE, 'admin-token');
 const adminToken = process.env.RUNWAY_ADMIN_TOKEN ?? (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : `rwy_${randomBytes(32).toString('base64url')}`);
 if (!process.env.RUNWAY_ADMIN_TOKEN) writeFileSync(tokenFile, adminToken, { mode: 0o600 });
 
-const { startStack, startAgent, issueToken } = require('./stack.cjs');
+const { startStack, startAgent, startDashboard, issueToken } = require('./stack.cjs');
 const logDir = join(STATE, 'logs');
 const env = { DATABASE_URL: databaseUrl, NATS_URL: nats.url, RUNWAY_ADMIN_TOKEN: adminToken, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
 say('starting qa-gate, promotion, rollout and flags');
@@ -54,8 +54,15 @@ const agent = await startAgent(
   { logDir },
 );
 
+const dashboard = await startDashboard(
+  { NATS_URL: nats.url, LOG_LEVEL: env.LOG_LEVEL },
+  Object.fromEntries(['qa-gate', 'promotion', 'rollout', 'flags'].map((n) => [n, stack.url(n)])),
+  { logDir, port: Number(process.env.DASHBOARD_PORT ?? 3100) },
+);
+
 console.log(`
 Runway is running.
+  dashboard   ${dashboard.url}      (log in with the admin token below)
   qa-gate     ${stack.url('qa-gate')}      (API docs: ${stack.url('qa-gate')}/docs)
   promotion   ${stack.url('promotion')}
   rollout     ${stack.url('rollout')}
@@ -77,6 +84,7 @@ const stop = async () => {
   if (stopping) return;
   stopping = true;
   say('stopping');
+  await dashboard.stop();
   await agent.stop();
   await stack.stop();
   await pg.stop?.();
@@ -84,7 +92,7 @@ const stop = async () => {
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
-for (const h of [...Object.values(stack.services), agent]) {
+for (const h of [...Object.values(stack.services), agent, dashboard]) {
   h.exited.then(({ code, signal }) => {
     if (!stopping) say(`${h.name} stopped unexpectedly (${signal ?? code}); see ${h.logFile}`);
   });

@@ -39,11 +39,19 @@ export interface ServiceDefinition<E extends CommonEnv> {
   onStart?: (app: NestFastifyApplication, infra: Infrastructure) => Promise<void>;
 }
 
+/** An HTTP route the service serves, Nest's and Fastify's alike: what a route audit walks. */
+export interface ServedRoute {
+  method: string;
+  url: string;
+}
+
 export interface RunningService<E extends CommonEnv = CommonEnv> {
   app: NestFastifyApplication;
   url: string;
   env: E;
   infra: Infrastructure;
+  /** Every route, as Fastify registered it (HEAD routes Fastify adds for GETs left out). */
+  routes: ServedRoute[];
   close(): Promise<void>;
 }
 
@@ -84,6 +92,10 @@ export async function startService<E extends CommonEnv>(
   Module({ imports: [PlatformModule.forRoot(infra), def.module] })(ServiceRootModule);
 
   const adapter = new FastifyAdapter({ bodyLimit: env.HTTP_BODY_LIMIT_BYTES, logger: false, genReqId: () => randomUUID() });
+  const routes: ServedRoute[] = [];
+  adapter.getInstance().addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url });
+  });
   const app = await NestFactory.create<NestFastifyApplication>(ServiceRootModule, adapter, {
     logger: new PinoNestLogger(log),
     abortOnError: false,
@@ -133,7 +145,7 @@ export async function startService<E extends CommonEnv>(
       log.info('stopped');
       log.flush?.();
     })());
-  return { app, url, env, infra, close };
+  return { app, url, env, infra, routes, close };
 }
 
 /** Entry point of a service process: `node main.js` serves, `node main.js migrate` only migrates. */

@@ -48,7 +48,9 @@ export class TokensController {
 
   /** Who the calling token is and what it may do: for clients that show only what a user can act on. */
   @Get('me')
-  me(@CurrentPrincipal() who: Principal) {
+  me(@CurrentPrincipal() who: Principal | undefined) {
+    // With RUNWAY_PUBLIC_READS an anonymous GET gets this far: there is nobody to describe.
+    if (!who) throw new DomainError('UNAUTHENTICATED', 'a bearer token is required (Authorization: Bearer <token>)');
     return { tokenId: who.tokenId, name: who.name, roles: who.roles, host: who.host ?? null };
   }
 

@@ -176,7 +176,13 @@ export class EventConsumer {
   private async process(m: JsMsg): Promise<void> {
     const type = this.options.type;
     const consumer = this.durable;
-    const parsed = parseEvent(m.data);
+    let parsed: ReturnType<typeof parseEvent>;
+    try {
+      parsed = parseEvent(m.data);
+    } catch (e) {
+      // A parser failure must not leave the message un-acked forever: it is not a valid event.
+      return this.deadLetter(m, `body: cannot be read as an event (${(e as Error)?.message ?? String(e)})`);
+    }
     if (!parsed.ok) return this.deadLetter(m, parsed.reason);
     const event = parsed.event;
     const subjectType = this.subjects.typeOf(m.subject);
@@ -250,7 +256,9 @@ export class EventConsumer {
       m.nak(5000);
       return;
     }
-    m.term(reason.slice(0, 200));
+    // Plain +TERM: nats-server before 2.10 does not read "+TERM <reason>" as a termination and
+    // leaves the message unacknowledged. The reason travels in the dead letter's headers.
+    m.term();
     eventsDeadLettered.inc({ type: this.options.type, consumer: this.durable });
     this.options.logger.warn({ consumer: this.durable, subject: m.subject, seq: m.info.streamSequence, reason }, 'event dead-lettered');
   }

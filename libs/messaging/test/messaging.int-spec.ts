@@ -6,7 +6,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { randomUUID } from 'node:crypto';
 import { type CloudEvent, Events, type RevisionLandedV1 } from '@runway/contracts';
-import { EventConsumer, silentLogger } from '../src';
+import { durableName, EventConsumer, silentLogger } from '../src';
 import { eventually, randomSha } from '@runway/testing';
 import { type Harness, startHarness } from './harness';
 
@@ -113,6 +113,14 @@ describe('messaging on real Postgres and NATS', () => {
     expect(dlq[2].reason).toMatch(/UTF-8/);
     expect(dlq.every((d) => d.subject === subject)).toBe(true);
     expect(await h.effects()).toHaveLength(1);
+    // Terminated, not left waiting: nats-server 2.9 ignored "+TERM <reason>", so the consumer
+    // kept the dead-lettered messages unacknowledged until they ran out of deliveries.
+    const jsm = await jetstreamManager(h.nc);
+    const consumerName = durableName('test', Events.RevisionLanded.type);
+    await eventually(async () => {
+      const info = await jsm.consumers.info(h.subjects.eventStream, consumerName);
+      return info.num_ack_pending === 0 && info.num_pending === 0;
+    }, { what: 'nothing left unacknowledged', timeoutMs: 8000 });
   });
 
   it('retries a failing handler with back-off, applying the effect once it succeeds', async () => {

@@ -38,6 +38,8 @@ export interface ChaosOptions {
   malformed: number;
   seed: number;
   quiesceTimeoutMs: number;
+  /** The services' LOG_LEVEL (warn by default). */
+  logLevel?: string;
   log: (line: string) => void;
 }
 
@@ -57,6 +59,8 @@ export interface ChaosSummary {
   unacked: number;
   deadLettered: { expected: number; actual: number };
   restarts: { services: number; nats: number; postgres: number };
+  /** Restarts that failed and were tried again, as a supervisor would. */
+  startFailures: number;
   durationS: number;
   failures: string[];
 }
@@ -165,6 +169,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
   const logDir = join(dir, 'logs');
   const cleanups: (() => Promise<unknown>)[] = [];
   const restarts = { services: 0, nats: 0, postgres: 0 };
+  let startFailures = 0;
   let stopping = false;
 
   try {
@@ -175,7 +180,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
     log(`chaos: ${opts.landings} landings, ${opts.replicas} replicas of each service, ${opts.agents} agents, NATS ${opts.natsNodes === 1 ? 'single' : `${opts.natsNodes}-node cluster`}, seed ${opts.seed}; expected deployable r${expectedDeployable}`);
 
     const env: Record<string, string> = {
-      DATABASE_URL: pg.url, NATS_URL: nats.url, RUNWAY_ADMIN_TOKEN: TEST_ADMIN_TOKEN, LOG_LEVEL: 'warn',
+      DATABASE_URL: pg.url, NATS_URL: nats.url, RUNWAY_ADMIN_TOKEN: TEST_ADMIN_TOKEN, LOG_LEVEL: opts.logLevel ?? 'warn',
       OUTBOX_POLL_MS: '250', EVENT_ACK_WAIT_MS: '3000', NATS_STREAM_REPLICAS: String(opts.natsNodes >= 3 ? 3 : 1),
       DB_POOL_SIZE: '8', ROLLOUT_DOWNTIME_WINDOW: 'daily 00:00/1440', ROLLOUT_BATCH_SIZE: '0', AGENT_HEARTBEAT_TIMEOUT_SECONDS: '60',
       PROMOTION_CHAIN_WAIT_SECONDS: '5',
@@ -223,10 +228,20 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
         await replicas.procs.get(s)![i].kill('SIGKILL');
         restarts.services++;
         await new Promise((r) => setTimeout(r, 200 + Math.random() * 800));
-        try {
-          await startReplica(s, i);
-        } catch (e) {
-          failures.push(`restarting ${s}#${i}: ${(e as Error).message.split('\n')[0]}`);
+        // As a supervisor (systemd, Kubernetes) would: a process that cannot start yet (NATS or
+        // Postgres still coming back) is started again, a few times.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await startReplica(s, i);
+            break;
+          } catch (e) {
+            startFailures++;
+            if (attempt === 5) {
+              failures.push(`restarting ${s}#${i}: ${(e as Error).message.split('\n')[0]}`);
+              break;
+            }
+            await new Promise((r) => setTimeout(r, 1000 * attempt));
+          }
         }
       }
     };
@@ -358,7 +373,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
       deploys, deploysRunTwice: twice, agentsBehind: snapshot.behind,
       outboxLeft: snapshot.outboxLeft, unacked: snapshot.unacked,
       deadLettered: { expected: opts.malformed * landedConsumers, actual: dlqInfo?.state.messages ?? 0 },
-      restarts, durationS: Math.round((Date.now() - started) / 1000), failures,
+      restarts, startFailures, durationS: Math.round((Date.now() - started) / 1000), failures,
     };
     if (summary.lost || summary.doubled) failures.push(`landings: ${summary.lost} lost, ${summary.doubled} doubled`);
     if (summary.deployable.actual !== summary.deployable.expected) failures.push(`deployable is r${summary.deployable.actual}, the model says r${summary.deployable.expected}`);
@@ -372,7 +387,15 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
       failures.push(`${summary.unacked} messages pending or unacknowledged: ${stuck.join(', ')}`);
     }
     if (summary.deadLettered.actual !== summary.deadLettered.expected) failures.push(`dead-letter stream holds ${summary.deadLettered.actual}, expected ${summary.deadLettered.expected}`);
-    if (failures.length) log(`chaos: logs kept in ${logDir}`);
+    if (failures.length) {
+      // What rollout thinks, for whoever reads the failure.
+      const rollouts = await call(replicas, 'rollout', 'GET', '/rollouts?limit=5').catch(() => null);
+      for (const r of ((rollouts?.body as { rollouts?: unknown[] } | unknown[] | undefined) && (Array.isArray(rollouts!.body) ? rollouts!.body : (rollouts!.body as { rollouts?: unknown[] }).rollouts)) ?? []) {
+        log(`chaos: rollout ${JSON.stringify(r).slice(0, 600)}`);
+      }
+      log(`chaos: expected production-stable ${expectedSha}; agents last ran ${agents.map((a) => readLines(a.file).slice(-1)[0] ?? '-').join(' | ')}`);
+      log(`chaos: logs kept in ${logDir}`);
+    }
     return summary;
   } finally {
     stopping = true;

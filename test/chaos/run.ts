@@ -23,6 +23,7 @@ runChaos({
   malformed: num('malformed', 30),
   seed: num('seed', Date.now() % 100_000),
   quiesceTimeoutMs: num('quiesce-timeout-s', 600) * 1000,
+  logLevel: args.includes('--log-level') ? args[args.indexOf('--log-level') + 1] : 'warn',
   log: (line) => process.stdout.write(`${line}\n`),
 }).then(
   (s) => {

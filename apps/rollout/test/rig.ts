@@ -182,11 +182,11 @@ export class Rig {
   }
 
   /** Publishes `promoted` for `sha` the way promotion does; returns the promotion id. */
-  async promote(sha: string, deployKind: DeployKind = 'no-downtime'): Promise<string> {
+  async promote(sha: string, deployKind: DeployKind = 'no-downtime', range: { sha: string; db: boolean }[] = [{ sha, db: deployKind === 'downtime' }]): Promise<string> {
     const promotionId = randomUUID();
     const data: PromotedV1 = {
       promotionId, branch: 'production-stable', toSha: sha, toRevno: 1 + Math.floor(Math.random() * 100000),
-      revisions: [{ sha, db: deployKind === 'downtime' }], containsDbRevision: deployKind === 'downtime', deployKind, cause: 'qa-passed',
+      revisions: range, containsDbRevision: deployKind === 'downtime', deployKind, cause: 'qa-passed',
       pendingMergeBack: [],
     };
     await this.publish(Events.Promoted.type, 'production-stable', data, 'runway/promotion');

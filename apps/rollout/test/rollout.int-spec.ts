@@ -60,6 +60,23 @@ describe('rollout: waves and batches', () => {
     for (const host of ['canary1', 'app1', 'app2', 'app3']) expect(servers[host]).toMatchObject({ runningRevision: sha, reachable: true });
     expect(servers.canary1.wave).toBe('canary');
   });
+
+  it('finishes a rollout whose range names a revision twice, and records its lead time once', async () => {
+    // Overlapping promotion ranges name a sha twice; recording lead time failed on every delivery
+    // ("ON CONFLICT DO UPDATE command cannot affect row a second time") and the rollout never finished.
+    const earlier = randomSha();
+    const sha = randomSha();
+    const id = await rig.promote(sha, 'no-downtime', [{ sha: earlier, db: false }, { sha, db: false }, { sha: earlier, db: false }]);
+    const r = await rig.waitForStatus((await rig.rolloutOf(id)).id, 'succeeded');
+    expect(r.toSha).toBe(sha);
+    const lead = await eventually(async () => {
+      const res = await rig.admin.get('/lead-time?since=2000-01-01T00:00:00Z');
+      const rows = (res.body.revisions ?? []) as { sha: string; deployedAt: string | null }[];
+      const mine = rows.filter((x) => x.sha === earlier);
+      return mine.length === 1 && mine[0].deployedAt ? mine : null;
+    }, { what: 'lead time of the twice-named revision' });
+    expect(lead).toHaveLength(1);
+  });
 });
 
 describe('rollout: a failing deploy', () => {

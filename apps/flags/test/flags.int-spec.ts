@@ -146,7 +146,8 @@ describe('flags service', () => {
     expect(res.body.explain.activeScopes).toEqual(['team:qa', 'pageid:Person', 'server.lpnet', 'default']);
     expect(res.body.explain.steps[0]).toEqual({ rule: { flag: 'beta', scope: 'user:zoe', priority: 30, value: 'zoe-only' }, active: false, why: 'user is sam, not zoe' });
 
-    const all = (await api.post('/evaluate', { context: { server: 'lpnet' } })).body;
+    const all = (await api.post('/evaluate', { context: { server: 'lpnet' }, explain: true })).body;
+    expect(all.results[0].explain.activeScopes).toEqual(['server.lpnet', 'default']);
     expect(all.results.find((r: { flag: string }) => r.flag === 'beta')).toMatchObject({ value: 'production', reason: 'TARGETING_MATCH' });
     // The text replaced the whole set, so motd is gone; new-ui has no rules but a documented default.
     expect(all.results.map((r: { flag: string }) => r.flag)).toEqual(['beta', 'new-ui']);

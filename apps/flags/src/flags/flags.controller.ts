@@ -116,7 +116,7 @@ export class FlagsController {
   @HttpCode(200)
   @Roles('viewer', 'sdk')
   evaluate(@Body() dto: EvaluateDto) {
-    return this.flags.evaluateAll(context(dto.context), dto.flags);
+    return this.flags.evaluateAll(context(dto.context), dto.flags, dto.explain ?? false);
   }
 
   @Post('evaluate/:flag')

@@ -262,13 +262,15 @@ export class FlagsService implements OnModuleInit, OnModuleDestroy {
     return x;
   }
 
-  /** Every flag (or the named ones) that has a value for this context. */
-  evaluateAll(ctx: FlagContext, names?: string[]): { version: number; results: Resolution[] } {
+  /** Every flag (or the named ones) that has a value for this context; with `explain`, why. */
+  evaluateAll(ctx: FlagContext, names?: string[], explain = false): { version: number; results: (Resolution & { explain?: Pick<Explanation, 'activeScopes' | 'steps'> })[] } {
     const e = this.evaluator;
-    const results: Resolution[] = [];
+    const results: (Resolution & { explain?: Pick<Explanation, 'activeScopes' | 'steps'> })[] = [];
     for (const name of names ?? e.names()) {
       const r = e.resolve(name, ctx);
-      if (r && r.value !== undefined) results.push(r);
+      if (!r || r.value === undefined) continue;
+      const x = explain ? e.explain(name, ctx) : undefined;
+      results.push(x ? { ...r, explain: { activeScopes: x.activeScopes, steps: x.steps } } : r);
     }
     return { version: e.version, results };
   }

@@ -2,7 +2,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf,
+  ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf,
 } from 'class-validator';
 import { FLAG_NAME, MAX_VALUE_LENGTH, VALUE_DOMAINS, type ValueDomain } from '@runway/sdk';
 
@@ -52,6 +52,8 @@ export class EvaluateDto {
   @IsOptional() @IsObject() context?: Record<string, unknown>;
   @ApiPropertyOptional({ description: 'Only these flags' })
   @IsOptional() @IsArray() @ArrayMaxSize(1000) @IsString({ each: true }) @Matches(FLAG_NAME, { each: true, message: 'each flag must be a flag name' }) flags?: string[];
+  @ApiPropertyOptional({ description: 'Also say, for each flag, which scopes were active and why each rule did or did not apply' })
+  @IsOptional() @IsBoolean() explain?: boolean;
 }
 
 export class EvaluateOneDto {

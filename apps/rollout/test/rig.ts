@@ -79,6 +79,8 @@ export class Rig {
   svc!: RunningService;
   nc!: NatsConnection;
   admin!: ApiClient;
+  /** Promotions get increasing revnos, as promotion gives them. */
+  private lastRevno = 0;
   subjects!: Subjects;
   dir!: string;
   readonly agents = new Map<string, ProcessHandle>();
@@ -182,10 +184,19 @@ export class Rig {
   }
 
   /** Publishes `promoted` for `sha` the way promotion does; returns the promotion id. */
-  async promote(sha: string, deployKind: DeployKind = 'no-downtime', range: { sha: string; db: boolean }[] = [{ sha, db: deployKind === 'downtime' }]): Promise<string> {
+  /** Promotes `sha` as revno `revno` (promotions only move forward: a lower revno than one planned deploys nothing). */
+  promoteAt(sha: string, revno: number): Promise<string> {
+    return this.promote(sha, 'no-downtime', [{ sha, db: false }], revno);
+  }
+
+  async promote(
+    sha: string, deployKind: DeployKind = 'no-downtime', range: { sha: string; db: boolean }[] = [{ sha, db: deployKind === 'downtime' }],
+    revno = (this.lastRevno += 1 + Math.floor(Math.random() * 10)),
+  ): Promise<string> {
+    this.lastRevno = Math.max(this.lastRevno, revno);
     const promotionId = randomUUID();
     const data: PromotedV1 = {
-      promotionId, branch: 'production-stable', toSha: sha, toRevno: 1 + Math.floor(Math.random() * 100000),
+      promotionId, branch: 'production-stable', toSha: sha, toRevno: revno,
       revisions: range, containsDbRevision: deployKind === 'downtime', deployKind, cause: 'qa-passed',
       pendingMergeBack: [],
     };

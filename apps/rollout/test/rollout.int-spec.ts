@@ -61,6 +61,20 @@ describe('rollout: waves and batches', () => {
     expect(servers.canary1.wave).toBe('canary');
   });
 
+  it('never sends servers back to an older promotion that arrives late', async () => {
+    const newer = randomSha();
+    const older = randomSha();
+    const r1 = await rig.waitForStatus((await rig.rolloutOf(await rig.promoteAt(newer, 5000))).id, 'succeeded');
+    expect(r1.toSha).toBe(newer);
+    // Redelivered after a replica died holding it: an older promotion, planned after the newer one.
+    const late = await rig.rolloutOf(await rig.promoteAt(older, 4999));
+    expect(late).toMatchObject({ toSha: older, status: 'superseded', batches: 0 });
+    expect(late.failure).toMatch(/arrived after r5000 was already planned/);
+    const servers = await rig.servers();
+    for (const host of ['canary1', 'app1', 'app2', 'app3']) expect(servers[host].runningRevision).toBe(newer);
+    for (const host of ['canary1', 'app1', 'app2', 'app3']) expect(rig.linesFor(host, older)).toEqual([]);
+  });
+
   it('finishes a rollout whose range names a revision twice, and records its lead time once', async () => {
     // Overlapping promotion ranges name a sha twice; recording lead time failed on every delivery
     // ("ON CONFLICT DO UPDATE command cannot affect row a second time") and the rollout never finished.

@@ -98,6 +98,12 @@ export class RolloutsRepository {
     return em.find(RolloutEntity, { where: { status: In(statuses), ...(cause ? { cause: cause as RolloutEntity['cause'] } : {}) }, order: { createdAt: 'ASC' } });
   }
 
+  /** The highest revno any rollout of this cause was planned for (promotions and QA tips only move forward). */
+  async newestRevno(em: EntityManager, cause: 'promoted' | 'qa-tip'): Promise<number | null> {
+    const [row]: { revno: number | null }[] = await em.query(`SELECT max(to_revno) AS revno FROM rollouts WHERE cause = $1`, [cause]);
+    return row?.revno ?? null;
+  }
+
   /** The production rollout that started last (superseded ones never started). */
   lastProductionStart(em: EntityManager): Promise<RolloutEntity | null> {
     return em.findOne(RolloutEntity, {

@@ -126,6 +126,20 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
     await em.query(`SELECT pg_advisory_xact_lock(hashtext('rollout.plan'))`);
     if (await this.repo.rolloutFor(em, p.sourceId)) return;
     const now = this.clock.now();
+    if ((p.cause === 'promoted' || p.cause === 'qa-tip') && p.revno !== undefined) {
+      // Events can arrive out of order (one redelivered after a replica died holding it). An older
+      // promotion or QA tip than one already planned must never send servers backwards: it is
+      // recorded, superseded on arrival, and deploys nothing. Going back is an operator's act (POST /rollouts).
+      const newest = await this.repo.newestRevno(em, p.cause);
+      if (newest !== null && p.revno <= newest) {
+        await this.repo.insertRollout(em, {
+          id: randomUUID(), sourceId: p.sourceId, cause: p.cause, toSha: p.sha, toRevno: p.revno, kind: p.kind, status: 'superseded',
+          batches: 0, currentBatch: 0, scheduledFor: null, failure: `arrived after r${newest} was already planned: nothing to deploy`,
+          pausedFrom: null, pausedBy: null, skipped: [], revisions: p.revisions, createdAt: now, finishedAt: now,
+        }, []);
+        return;
+      }
+    }
     let kind = p.kind;
     const revisions = [...p.revisions];
     if (p.cause === 'promoted') {

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { type EventName, Events } from './catalogue';
-import { parseEvent, validatePayload } from './validation';
+import { MAX_INPUT_DEPTH, nestedDeeperThan, parseEvent, validatePayload } from './validation';
 
 const UUID = '3f1c2a4e-8b7d-4c2e-9a1f-0d5e6b7c8a90';
 const SHA = 'a1b2c3d';
@@ -129,5 +129,25 @@ describe('validatePayload', () => {
   it('names the bad field of a payload', () => {
     expect(reasonOf(validatePayload(Events.RevisionLanded.type, { ...samples.RevisionLanded, landedAt: 'yesterday' }))).toMatch(/^data\.landedAt: /);
     expect(reasonOf(validatePayload(Events.DeployReported.type, { ...samples.DeployReported, status: 'exploded' }))).toMatch(/^data\.status: /);
+  });
+});
+
+describe('deeply nested input (found by the fuzz suite: 10,000 levels overflowed the stack)', () => {
+  const deep = (levels: number) => JSON.parse('{"a":'.repeat(levels) + '1' + '}'.repeat(levels));
+
+  it('measures nesting without recursing', () => {
+    expect(nestedDeeperThan(deep(MAX_INPUT_DEPTH - 1))).toBe(false);
+    expect(nestedDeeperThan(deep(MAX_INPUT_DEPTH + 1))).toBe(true);
+    expect(nestedDeeperThan(JSON.parse('['.repeat(100_000) + ']'.repeat(100_000)))).toBe(true);
+    expect(nestedDeeperThan('text')).toBe(false);
+  });
+
+  it('turns a 10,000-level event into a reason instead of throwing', () => {
+    const wire = JSON.stringify({
+      specversion: '1.0', id: UUID, source: 'test', type: Events.RevisionLanded.type, time: '2024-05-01T12:00:00Z',
+      datacontenttype: 'application/json', correlationid: UUID, data: { ...samples.RevisionLanded, extra: 1 },
+    }).replace('"extra":1', `"extra":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`);
+    expect(parseEvent(wire)).toEqual({ ok: false, reason: `body: nested more than ${MAX_INPUT_DEPTH} levels deep` });
+    expect(parseEvent('['.repeat(10_000) + ']'.repeat(10_000))).toEqual({ ok: false, reason: 'body: not a JSON object' });
   });
 });

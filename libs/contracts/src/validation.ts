@@ -7,6 +7,24 @@ import { validateSync, type ValidationError } from 'class-validator';
 import { type CloudEvent, CloudEventEnvelope } from './envelope';
 import { eventDefinitionOf } from './catalogue';
 
+/**
+ * The deepest nesting of objects and arrays Runway accepts in an event or a request body.
+ * Validation recurses, so deeper input is refused before it: 10,000 levels overflowed the stack.
+ */
+export const MAX_INPUT_DEPTH = 64;
+
+/** True when `value` nests objects or arrays more than `max` levels deep. Iterative: safe at any depth. */
+export function nestedDeeperThan(value: unknown, max: number = MAX_INPUT_DEPTH): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 export type Parsed = { ok: true; event: CloudEvent<object> } | { ok: false; reason: string };
 
 export function describeErrors(errors: ValidationError[], path = ''): string[] {
@@ -45,6 +63,7 @@ export function parseEvent(raw: Uint8Array | string): Parsed {
     return { ok: false, reason: `body: not JSON (${(e as Error).message.slice(0, 200)})` };
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return { ok: false, reason: 'body: not a JSON object' };
+  if (nestedDeeperThan(json)) return { ok: false, reason: `body: nested more than ${MAX_INPUT_DEPTH} levels deep` };
   const envelope = plainToInstance(CloudEventEnvelope, json);
   const errors = validateSync(envelope);
   if (errors.length) return { ok: false, reason: describeErrors(errors).join('; ') };

@@ -22,6 +22,14 @@ describe('loadEnv(CommonEnv)', () => {
     expect(env.EVENT_MAX_DELIVERIES).toBe(20);
   });
 
+  it('rate limits default to generous, take 0 to turn off, and refuse negatives', () => {
+    expect(loadEnv(CommonEnv, minimal)).toMatchObject({ RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: 120, RATE_LIMIT_PER_MINUTE: 60_000, HTTP_BODY_LIMIT_BYTES: 1_048_576 });
+    expect(loadEnv(CommonEnv, { ...minimal, RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '0', RATE_LIMIT_PER_MINUTE: '0' })).toMatchObject({
+      RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: 0, RATE_LIMIT_PER_MINUTE: 0,
+    });
+    expect(() => loadEnv(CommonEnv, { ...minimal, RATE_LIMIT_PER_MINUTE: '-1' })).toThrow(/RATE_LIMIT_PER_MINUTE/);
+  });
+
   it('names every bad key in one InvalidEnvironmentError', () => {
     let error: unknown;
     try {

@@ -44,6 +44,10 @@ export class CommonEnv {
   @Transform(toInt) @IsInt() @Min(10) OUTBOX_POLL_MS = 1000;
   @Transform(toInt) @IsInt() @Min(1) @Max(200) DB_POOL_SIZE = 10;
   @Transform(toInt) @IsInt() @Min(1024) HTTP_BODY_LIMIT_BYTES = 1024 * 1024;
+  /** 401s one client address may cause per minute before it is answered 429; 0 is no limit. */
+  @Transform(toInt) @IsInt() @Min(0) RATE_LIMIT_AUTH_FAILURES_PER_MINUTE = 120;
+  /** Requests per minute per token (per address without one), fast routes aside; 0 is no limit. */
+  @Transform(toInt) @IsInt() @Min(0) RATE_LIMIT_PER_MINUTE = 60_000;
 }
 
 export class InvalidEnvironmentError extends Error {

@@ -19,6 +19,7 @@ import {
 import { createServiceDataSource, initialize, migrate } from '@runway/persistence';
 import { type CommonEnv, InvalidEnvironmentError, loadEnv } from './env';
 import { validationPipe } from './http/validation';
+import { installRateLimits } from './http/rate-limit';
 import { createLogger, PinoNestLogger } from './logging';
 import { ensureDefaultMetrics, httpSeconds } from './health/metrics.controller';
 import { type Infrastructure, PlatformModule } from './platform.module';
@@ -112,6 +113,7 @@ export async function startService<E extends CommonEnv>(
     done();
   });
   app.useGlobalPipes(validationPipe());
+  await installRateLimits(app, env);
 
   const doc = new DocumentBuilder().setTitle(`Runway ${def.title}`).setVersion('1').addBearerAuth().build();
   SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs/json' });

@@ -15,6 +15,8 @@ export interface AuthSettings {
 export class Authenticator {
   /** Header → token hash, so a client that sends the same token every request is hashed once. */
   private readonly hashes = new Map<string, string>();
+  /** Headers that have named a principal, so the failed-auth limit can let their holders through. */
+  private readonly proven = new Set<string>();
 
   constructor(
     private readonly tokens: TokenRepository,
@@ -41,7 +43,16 @@ export class Authenticator {
         ? { tokenId: 'bootstrap-admin', name: 'bootstrap admin', roles: ['admin'] as Role[] }
         : await this.tokens.findByHash(sha);
     if (!principal) throw new DomainError('UNAUTHENTICATED', 'unknown or revoked token');
+    if (!this.proven.has(authorization)) {
+      if (this.proven.size >= 10_000) this.proven.clear();
+      this.proven.add(authorization);
+    }
     return principal;
+  }
+
+  /** True when this `Authorization` header has named a principal before (it may be revoked since). */
+  provenBefore(authorization: string | undefined): boolean {
+    return authorization !== undefined && this.proven.has(authorization);
   }
 
   /** Throws unless `principal` holds one of `required` (admin holds all; any role can read). */

@@ -42,7 +42,9 @@ export class TokenRepository {
     );
     const principal = rows[0] ? { tokenId: rows[0].id, name: rows[0].name, roles: rows[0].roles, host: rows[0].host ?? undefined } : null;
     if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(sha256, { principal, until: Date.now() + 5_000 });
+    // An unknown token is remembered for a second only: a token issued at another service may
+    // arrive here any moment (token-issued), and its holder is probably retrying.
+    this.cache.set(sha256, { principal, until: Date.now() + (principal ? 5_000 : 1_000) });
     return principal;
   }
 
@@ -52,6 +54,8 @@ export class TokenRepository {
        ON CONFLICT (id) DO NOTHING`,
       [t.id, t.name, t.roles, t.host ?? null, t.sha256, t.issuedBy],
     );
+    // Someone may have tried the token here before it arrived: forget that it was unknown.
+    this.cache.delete(t.sha256);
   }
 
   async revoke(em: EntityManager, id: string): Promise<boolean> {

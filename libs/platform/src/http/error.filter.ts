@@ -47,5 +47,14 @@ export function errorBody(e: unknown): { statusCode: number; error: string; mess
     if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
       return { statusCode: fe.statusCode, error: STATUS_CODE[fe.statusCode] ?? fe.code ?? `HTTP_${fe.statusCode}`, message: fe.message ?? 'bad request' };
     }
+    // Postgres refusing a value the request carried (a NUL byte in a path, text where a number
+    // goes, too long) is the request's fault: 400, as the event consumer treats it as poison.
+    const driver = (e as { name?: string; driverError?: { code?: string; message?: string } })?.name === 'QueryFailedError' ? (e as { driverError?: { code?: string; message?: string } }).driverError : undefined;
+    if (driver?.code && INPUT_DATA_EXCEPTIONS.has(driver.code)) {
+      return { statusCode: 400, error: 'VALIDATION_FAILED', message: `a value in the request cannot be used: ${driver.message ?? driver.code}` };
+    }
     return { statusCode: 500, error: 'INTERNAL', message: 'internal error' };
 }
+
+/** Postgres data exceptions (class 22) that only a bad input value causes. */
+const INPUT_DATA_EXCEPTIONS = new Set(['22001', '22003', '22007', '22008', '22021', '22P02', '22P05']);

@@ -11,6 +11,7 @@ import type { Role } from '@runway/contracts';
 import type { Principal } from '../auth/auth.decorators';
 import { Authenticator } from '../auth/authenticator';
 import { errorBody } from './error.filter';
+import { UNMETERED } from './rate-limit';
 
 export interface FastRequest {
   params: Record<string, string>;
@@ -36,6 +37,7 @@ export function registerFastRoute(app: NestFastifyApplication, logger: Logger, r
   app.getHttpAdapter().getInstance().route({
     method: route.method,
     url: route.url,
+    config: UNMETERED,
     handler: async (req, reply) => {
       try {
         const principal = auth.authorize(await auth.principal(req.headers.authorization), route.roles);

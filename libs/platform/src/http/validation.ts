@@ -1,5 +1,6 @@
 /** The ValidationPipe every service uses: unknown fields rejected, and a 400 that names each bad field. */
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { MAX_INPUT_DEPTH, nestedDeeperThan } from '@runway/contracts';
 import { DomainError, type FieldError } from '../errors';
 
 function flatten(errors: ValidationError[], path = ''): FieldError[] {
@@ -12,8 +13,23 @@ function flatten(errors: ValidationError[], path = ''): FieldError[] {
   return out;
 }
 
+/**
+ * Refuses a request body, query or parameter nested deeper than MAX_INPUT_DEPTH before
+ * class-transformer recurses into it. Other arguments (an event handler's context) are not input.
+ */
+class RunwayValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type !== 'custom' && nestedDeeperThan(value)) {
+      const field = metadata.data ?? metadata.type;
+      const problem = `nested more than ${MAX_INPUT_DEPTH} levels deep`;
+      throw new DomainError('VALIDATION_FAILED', `${field}: ${problem}`, { fields: [{ field, errors: [problem] }] });
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 export function validationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new RunwayValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

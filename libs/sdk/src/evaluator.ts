@@ -7,7 +7,7 @@
  * few plain objects with no allocation. `explain()` walks the same rules and says why each one
  * did or did not apply.
  */
-import { murmur3Joined, PrefixHash } from './murmur3';
+import { PrefixHash } from './murmur3';
 import { type FlagDoc, type FlagSnapshot, parseScope, type Rule } from './rules';
 
 /** Who is asking. `teams` are the teams the user is in; `server` is the environment (`lpnet`). */
@@ -74,8 +74,6 @@ export interface CompiledFlag {
   name: string;
   doc: FlagDoc | undefined;
   rules: CompiledRule[];
-  /** The hash prefix for `percent:` scopes. */
-  hashPrefix: string;
   /** Hashes `flag:` + targeting key, for `percent:` scopes. */
   hasher: PrefixHash;
   /** Whether any rule is not `default` (for STATIC against DEFAULT). */
@@ -86,7 +84,7 @@ export interface CompiledFlag {
 
 /** Bucket of a targeting key for a flag: 0–9999, so percentages have two decimals. */
 export function percentBucket(flag: string, targetingKey: string): number {
-  return murmur3Joined(`${flag}:`, targetingKey) % 10_000;
+  return new PrefixHash(`${flag}:`).hash(targetingKey) % 10_000;
 }
 
 export class FlagEvaluator {
@@ -112,7 +110,7 @@ export class FlagEvaluator {
   private flagFor(name: string): CompiledFlag {
     let f = this.flags.get(name);
     if (!f) {
-      f = { name, doc: undefined, rules: [], hashPrefix: `${name}:`, hasher: new PrefixHash(`${name}:`), targeted: false, evaluations: 0 };
+      f = { name, doc: undefined, rules: [], hasher: new PrefixHash(`${name}:`), targeted: false, evaluations: 0 };
       this.flags.set(name, f);
     }
     return f;
@@ -319,7 +317,7 @@ function whyOf(f: CompiledFlag, r: CompiledRule, ctx: FlagContext, active: boole
         : `user id ${ctx.userId} % ${r.b} = ${ctx.userId % r.b}${active ? '' : `, not ${r.a}`}`;
     case K_PERCENT: {
       if (ctx.targetingKey === undefined) return 'no targeting key in the context';
-      const bucket = murmur3Joined(f.hashPrefix, ctx.targetingKey) % 10_000;
+      const bucket = f.hasher.hash(ctx.targetingKey) % 10_000;
       return `targeting key's bucket ${(bucket / 100).toFixed(2)} is ${active ? 'under' : 'not under'} ${r.a / 100}`;
     }
     default: {

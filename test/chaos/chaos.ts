@@ -61,6 +61,8 @@ export interface ChaosSummary {
   restarts: { services: number; nats: number; postgres: number };
   /** Restarts that failed and were tried again, as a supervisor would. */
   startFailures: number;
+  /** 5xx answers the driver retried past (503 while Postgres restarts, say), with a few samples. */
+  serverErrors: { count: number; samples: string[] };
   durationS: number;
   failures: string[];
 }
@@ -132,6 +134,12 @@ class Replicas {
   }
 }
 
+/**
+ * 5xx answers the driver met (and retried past). A service whose Postgres is restarting answers
+ * 503 by design, so they are reported, not failed on; the samples show what they were.
+ */
+const serverErrors = { count: 0, samples: [] as string[] };
+
 /** A request sent to a random replica, retried on another while replicas die: what a load balancer with retries does. */
 async function call(replicas: Replicas, name: ServiceName, method: string, path: string, body?: unknown, token = TEST_ADMIN_TOKEN): Promise<{ status: number; body: unknown }> {
   const urls = replicas.urls(name);
@@ -147,6 +155,8 @@ async function call(replicas: Replicas, name: ServiceName, method: string, path:
       });
       const text = await res.text();
       if (res.status >= 500) {
+        serverErrors.count++;
+        if (serverErrors.samples.length < 5) serverErrors.samples.push(`${method} ${path} → ${res.status}: ${text.slice(0, 120)}`);
         lastError = new Error(`${method} ${path} answered ${res.status}: ${text.slice(0, 200)}`);
       } else {
         return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
@@ -161,6 +171,8 @@ async function call(replicas: Replicas, name: ServiceName, method: string, path:
 
 export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
   const started = Date.now();
+  serverErrors.count = 0;
+  serverErrors.samples = [];
   const log = opts.log;
   const failures: string[] = [];
   const revisions = plan(opts.landings, opts.seed);
@@ -345,9 +357,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
     const counts = (await db.query(`SELECT count(*) AS n, count(DISTINCT sha) AS shas, count(DISTINCT revno) AS revnos, min(revno) AS lo, max(revno) AS hi FROM qa_gate.revisions WHERE branch = 'stable'`)).rows[0];
     const recorded = Number(counts.n);
     const plannedShas = new Set(revisions.map((p) => p.sha));
-    const stored = (await db.query(`SELECT sha FROM qa_gate.revisions WHERE branch = 'stable'`)).rows.map((r: { sha: string }) => r.sha);
-    const lost = [...plannedShas].filter((s) => !stored.includes(s)).length;
-    const doubled = recorded - Number(counts.shas) + (Number(counts.shas) - Number(counts.revnos));
+    const stored = new Set((await db.query(`SELECT sha FROM qa_gate.revisions WHERE branch = 'stable'`)).rows.map((r: { sha: string }) => r.sha));
+    const lost = [...plannedShas].filter((s) => !stored.has(s)).length;
+    const doubled = recorded - Number(counts.shas);
+    if (Number(counts.revnos) !== recorded || Number(counts.lo) !== 1 || Number(counts.hi) !== opts.landings) {
+      failures.push(`revnos are not 1..${opts.landings} once each: ${counts.revnos} distinct from ${counts.lo} to ${counts.hi}`);
+    }
     const promos = (await db.query(`SELECT from_revno, to_revno FROM promotion.promotions WHERE branch = 'production-stable' ORDER BY seq`)).rows as { from_revno: number | null; to_revno: number | null }[];
     let backward = 0;
     let prev = 0;
@@ -373,7 +388,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
       deploys, deploysRunTwice: twice, agentsBehind: snapshot.behind,
       outboxLeft: snapshot.outboxLeft, unacked: snapshot.unacked,
       deadLettered: { expected: opts.malformed * landedConsumers, actual: dlqInfo?.state.messages ?? 0 },
-      restarts, startFailures, durationS: Math.round((Date.now() - started) / 1000), failures,
+      restarts, startFailures, serverErrors: { count: serverErrors.count, samples: [...serverErrors.samples] }, durationS: Math.round((Date.now() - started) / 1000), failures,
     };
     if (summary.lost || summary.doubled) failures.push(`landings: ${summary.lost} lost, ${summary.doubled} doubled`);
     if (summary.deployable.actual !== summary.deployable.expected) failures.push(`deployable is r${summary.deployable.actual}, the model says r${summary.deployable.expected}`);

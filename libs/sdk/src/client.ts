@@ -192,10 +192,11 @@ export class FlagClient {
   private apply(snap: FlagSnapshot): void {
     if (snap.version < this.evaluator.version) return;
     const old = this.evaluator;
-    const changed = changedFlags(old, snap);
+    const fresh = new FlagEvaluator(snap);
+    const changed = changedFlags(old, fresh);
     for (const [flag, n] of old.takeCounts()) this.pendingCounts.set(flag, (this.pendingCounts.get(flag) ?? 0) + n);
     for (const s of old.unknownScopesSeen) this.pendingScopes.add(s);
-    this.evaluator = new FlagEvaluator(snap);
+    this.evaluator = fresh;
     if (old.version !== snap.version) {
       for (const l of this.listeners) {
         try {
@@ -337,8 +338,7 @@ export class FlagClient {
   }
 }
 
-function changedFlags(old: FlagEvaluator, snap: FlagSnapshot): string[] {
-  const fresh = new FlagEvaluator(snap);
+function changedFlags(old: FlagEvaluator, fresh: FlagEvaluator): string[] {
   const names = new Set([...old.names(), ...fresh.names()]);
   const key = (e: FlagEvaluator, n: string) => JSON.stringify([e.doc(n) ?? null, e.rules(n)]);
   return [...names].filter((n) => key(old, n) !== key(fresh, n)).sort();

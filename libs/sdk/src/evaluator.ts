@@ -8,7 +8,7 @@
  * did or did not apply.
  */
 import { PrefixHash } from './murmur3';
-import { type FlagDoc, type FlagSnapshot, parseScope, type Rule } from './rules';
+import { type FlagDoc, type FlagSnapshot, type NamedScopeKind, parseScope, type Rule } from './rules';
 
 /** Who is asking. `teams` are the teams the user is in; `server` is the environment (`lpnet`). */
 export interface FlagContext {
@@ -250,44 +250,22 @@ export class FlagEvaluator {
   }
 }
 
+const NAMED_KINDS: Record<NamedScopeKind, number> = { server: K_SERVER, pageid: K_PAGE, team: K_TEAM, user: K_USER, script: K_SCRIPT };
+
 function compileRule(rule: Rule): CompiledRule {
   const s = parseScope(rule.scope);
-  const c: CompiledRule = { rule, kind: K_UNKNOWN, arg: '', a: 0, b: 1 };
   switch (s.kind) {
     case 'default':
-      c.kind = K_DEFAULT;
-      break;
-    case 'server':
-      c.kind = K_SERVER;
-      c.arg = s.env;
-      break;
-    case 'pageid':
-      c.kind = K_PAGE;
-      c.arg = s.page;
-      break;
-    case 'team':
-      c.kind = K_TEAM;
-      c.arg = s.team;
-      break;
-    case 'user':
-      c.kind = K_USER;
-      c.arg = s.user;
-      break;
-    case 'script':
-      c.kind = K_SCRIPT;
-      c.arg = s.script;
-      break;
+      return { rule, kind: K_DEFAULT, arg: '', a: 0, b: 1 };
     case 'userslice':
-      c.kind = K_SLICE;
-      c.a = s.slice;
-      c.b = s.of;
-      break;
+      return { rule, kind: K_SLICE, arg: '', a: s.slice, b: s.of };
     case 'percent':
-      c.kind = K_PERCENT;
-      c.a = Math.round(s.percent * 100);
-      break;
+      return { rule, kind: K_PERCENT, arg: '', a: Math.round(s.percent * 100), b: 1 };
+    case 'unknown':
+      return { rule, kind: K_UNKNOWN, arg: '', a: 0, b: 1 };
+    default:
+      return { rule, kind: NAMED_KINDS[s.kind], arg: s.name, a: 0, b: 1 };
   }
-  return c;
 }
 
 function reasonOf(f: CompiledFlag, r: CompiledRule): Reason {

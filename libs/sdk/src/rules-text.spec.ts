@@ -50,7 +50,9 @@ describe('rules as text', () => {
 
 describe('scopes and domains', () => {
   it('reads every scope kind and calls anything else unknown', () => {
-    expect(parseScope('server.lpnet')).toEqual({ kind: 'server', env: 'lpnet' });
+    expect(parseScope('server.lpnet')).toEqual({ kind: 'server', name: 'lpnet' });
+    expect(parseScope('pageid:Person:+edit')).toEqual({ kind: 'pageid', name: 'Person:+edit' });
+    expect(parseScope('team:')).toMatchObject({ kind: 'unknown', reason: 'team:<name> needs a name' });
     expect(parseScope('userslice:2,5')).toEqual({ kind: 'userslice', slice: 2, of: 5 });
     expect(parseScope('percent:0.5')).toEqual({ kind: 'percent', percent: 0.5 });
     expect(parseScope('userslice:5,5').kind).toBe('unknown');

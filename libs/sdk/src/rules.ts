@@ -35,13 +35,12 @@ export interface FlagSnapshot {
 
 export const FLAG_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$/;
 
+/** Scopes that name one thing the context must hold: `server.<env>`, `pageid:<page>`, `team:<name>` … */
+export type NamedScopeKind = 'server' | 'pageid' | 'team' | 'user' | 'script';
+
 export type Scope =
   | { kind: 'default' }
-  | { kind: 'server'; env: string }
-  | { kind: 'pageid'; page: string }
-  | { kind: 'team'; team: string }
-  | { kind: 'user'; user: string }
-  | { kind: 'script'; script: string }
+  | { kind: NamedScopeKind; name: string }
   | { kind: 'userslice'; slice: number; of: number }
   | { kind: 'percent'; percent: number }
   | { kind: 'unknown'; scope: string; reason: string };
@@ -53,23 +52,19 @@ const NAME = /^[^\s]+$/;
 /** Reads a scope. A scope Runway does not know is `unknown` (inactive), never an exception. */
 export function parseScope(scope: string): Scope {
   if (scope === 'default') return { kind: 'default' };
-  if (scope.startsWith('server.')) {
-    const env = scope.slice(7);
-    return env && NAME.test(env) ? { kind: 'server', env } : unknown(scope, 'server.<env> needs an environment name');
-  }
+  // server.<env> is Launchpad's spelling; every other kind is <kind>:<argument>.
+  const server = scope.startsWith('server.');
   const colon = scope.indexOf(':');
-  if (colon <= 0) return unknown(scope, `unknown scope kind "${scope}"`);
-  const kind = scope.slice(0, colon);
-  const arg = scope.slice(colon + 1);
+  if (!server && colon <= 0) return unknown(scope, `unknown scope kind "${scope}"`);
+  const kind = server ? 'server' : scope.slice(0, colon);
+  const arg = server ? scope.slice(7) : scope.slice(colon + 1);
   switch (kind) {
+    case 'server':
     case 'pageid':
-      return arg && NAME.test(arg) ? { kind: 'pageid', page: arg } : unknown(scope, 'pageid:<page> needs a page id');
     case 'team':
-      return arg && NAME.test(arg) ? { kind: 'team', team: arg } : unknown(scope, 'team:<name> needs a team name');
     case 'user':
-      return arg && NAME.test(arg) ? { kind: 'user', user: arg } : unknown(scope, 'user:<name> needs a user name');
     case 'script':
-      return arg && NAME.test(arg) ? { kind: 'script', script: arg } : unknown(scope, 'script:<name> needs a script name');
+      return arg && NAME.test(arg) ? { kind, name: arg } : unknown(scope, `${NAMED_USAGE[kind]} needs a name`);
     case 'userslice': {
       const m = /^(\d{1,9}),(\d{1,9})$/.exec(arg);
       if (!m) return unknown(scope, 'userslice:<a>,<b> needs two whole numbers');
@@ -87,6 +82,10 @@ export function parseScope(scope: string): Scope {
       return unknown(scope, `unknown scope kind "${kind}"`);
   }
 }
+
+const NAMED_USAGE: Record<NamedScopeKind, string> = {
+  server: 'server.<env>', pageid: 'pageid:<page>', team: 'team:<name>', user: 'user:<name>', script: 'script:<name>',
+};
 
 function unknown(scope: string, reason: string): Scope {
   return { kind: 'unknown', scope, reason };

@@ -21,7 +21,7 @@ import {
 } from '@runway/sdk';
 import type { FlagsEnv } from '../config';
 import { FlagsRepository } from './flags.repository';
-import { changedFlags, ruleDiff } from './rule-diff';
+import { changedFlags, docDiff, ruleDiff } from './rule-diff';
 
 export interface EditResult {
   version: number;
@@ -229,7 +229,7 @@ export class FlagsService implements OnModuleInit, OnModuleDestroy {
       const before = (await this.repo.docs(em)).find((d) => d.name === doc.name);
       await this.repo.upsertDoc(em, doc);
       const version = await this.repo.bumpVersion(em);
-      const diff = docDiff(before, doc, version);
+      const diff = docDiff(before, doc, version - 1, version);
       const changeId = await this.repo.addChange(em, { by, comment, flags: [doc.name], diff, version });
       await this.outbox.enqueue(em, Events.FlagChanged, { version, flags: [doc.name], comment, by });
       return { version, changeId };
@@ -365,12 +365,4 @@ function invalid(errors: RuleLineError[], message?: string): DomainError {
   return new DomainError('VALIDATION_FAILED', `${head}: ${errors.map((e) => `line ${e.line}: ${e.message}`).join('; ')}`, { errors });
 }
 
-function docDiff(before: FlagDoc | undefined, after: FlagDoc, version: number): string {
-  const show = (d: FlagDoc | undefined) =>
-    d ? `${d.name} doc: title=${JSON.stringify(d.title)} domain=${d.domain} default=${d.default === null ? '(none)' : JSON.stringify(d.default)}\n` : '';
-  const lines = [`--- doc\tversion ${version - 1}`, `+++ doc\tversion ${version}`, '@@ @@'];
-  if (before) lines.push(`-${show(before).trimEnd()}`);
-  lines.push(`+${show(after).trimEnd()}`);
-  return `${lines.join('\n')}\n`;
-}
 

@@ -17,10 +17,8 @@ function success(r: Resolution, version: number): Record<string, unknown> {
   const metadata: Record<string, string | number> = { version };
   if (r.rule) metadata.priority = r.rule.priority;
   if (r.doc) metadata.domain = r.doc.domain;
-  const out: Record<string, unknown> = { key: r.flag, reason: r.reason, variant: r.rule?.scope ?? 'documented-default', metadata };
-  if (r.value !== undefined) out.value = typedValue(r.doc?.domain, r.value);
-  else delete out.variant;
-  return out;
+  if (r.value === undefined) return { key: r.flag, reason: r.reason, metadata };
+  return { key: r.flag, value: typedValue(r.doc?.domain, r.value), reason: r.reason, variant: r.rule?.scope ?? 'documented-default', metadata };
 }
 
 function failure(key: string, errorCode: OfrepErrorCode, errorDetails: string) {

@@ -1,11 +1,25 @@
-/** The changelog's view of an edit: a unified diff of the rule text, and the flags it touched. */
+/** The changelog's view of an edit: a unified diff (of the rule text, or of a flag's doc), and the flags it touched. */
 import { createTwoFilesPatch } from 'diff';
-import { formatRules, type Rule } from '@runway/sdk';
+import { type FlagDoc, formatRules, type Rule } from '@runway/sdk';
 
-export function ruleDiff(before: readonly Rule[], after: readonly Rule[], fromVersion: number, toVersion: number): string {
-  const patch = createTwoFilesPatch('rules', 'rules', formatRules(before), formatRules(after), `version ${fromVersion}`, `version ${toVersion}`, { context: 3 });
+function unifiedDiff(name: string, before: string, after: string, fromVersion: number, toVersion: number): string {
+  const patch = createTwoFilesPatch(name, name, before, after, `version ${fromVersion}`, `version ${toVersion}`, { context: 3 });
   // Drop the "Index:" and "====" lines: the changelog entry already says what file this is.
   return patch.split('\n').slice(2).join('\n');
+}
+
+export function ruleDiff(before: readonly Rule[], after: readonly Rule[], fromVersion: number, toVersion: number): string {
+  return unifiedDiff('rules', formatRules(before), formatRules(after), fromVersion, toVersion);
+}
+
+/** A flag's documentation as the lines a reader compares. */
+function docText(d: FlagDoc | undefined): string {
+  if (!d) return '';
+  return [`title: ${d.title}`, `domain: ${d.domain}`, `default: ${d.default ?? '(none)'}`, ...d.description.split('\n').map((l) => `description: ${l}`)].join('\n') + '\n';
+}
+
+export function docDiff(before: FlagDoc | undefined, after: FlagDoc, fromVersion: number, toVersion: number): string {
+  return unifiedDiff(`${after.name} (doc)`, docText(before), docText(after), fromVersion, toVersion);
 }
 
 /** Flags whose rules differ between the two sets. */

@@ -13,10 +13,12 @@ export interface AuthSettings {
 }
 
 export class Authenticator {
-  /** Header → token hash, so a client that sends the same token every request is hashed once. */
-  private readonly hashes = new Map<string, string>();
-  /** Headers that have named a principal, so the failed-auth limit can let their holders through. */
-  private readonly proven = new Set<string>();
+  /**
+   * What each `Authorization` header seen lately stands for: its token's hash (so a client that
+   * sends the same token every request is hashed once), and whether it ever named a principal
+   * (so the failed-authentication limit lets its holder through). Bounded: cleared at 10,000.
+   */
+  private readonly headers = new Map<string, { sha: string; proven: boolean }>();
 
   constructor(
     private readonly tokens: TokenRepository,
@@ -30,29 +32,26 @@ export class Authenticator {
   /** The principal of an `Authorization: Bearer` header, or null without one. Throws on a bad token. */
   async principal(authorization: string | undefined): Promise<Principal | null> {
     if (!authorization) return null;
-    let sha = this.hashes.get(authorization);
-    if (sha === undefined) {
+    let seen = this.headers.get(authorization);
+    if (seen === undefined) {
       const match = /^Bearer\s+(\S+)$/i.exec(authorization);
       if (!match) return null;
-      sha = hashToken(match[1]);
-      if (this.hashes.size >= 10_000) this.hashes.clear();
-      this.hashes.set(authorization, sha);
+      if (this.headers.size >= 10_000) this.headers.clear();
+      seen = { sha: hashToken(match[1]), proven: false };
+      this.headers.set(authorization, seen);
     }
     const principal =
-      this.settings.adminTokenHash && sha === this.settings.adminTokenHash
+      this.settings.adminTokenHash && seen.sha === this.settings.adminTokenHash
         ? { tokenId: 'bootstrap-admin', name: 'bootstrap admin', roles: ['admin'] as Role[] }
-        : await this.tokens.findByHash(sha);
+        : await this.tokens.findByHash(seen.sha);
     if (!principal) throw new DomainError('UNAUTHENTICATED', 'unknown or revoked token');
-    if (!this.proven.has(authorization)) {
-      if (this.proven.size >= 10_000) this.proven.clear();
-      this.proven.add(authorization);
-    }
+    seen.proven = true;
     return principal;
   }
 
   /** True when this `Authorization` header has named a principal before (it may be revoked since). */
   provenBefore(authorization: string | undefined): boolean {
-    return authorization !== undefined && this.proven.has(authorization);
+    return authorization !== undefined && this.headers.get(authorization)?.proven === true;
   }
 
   /** Throws unless `principal` holds one of `required` (admin holds all; any role can read). */

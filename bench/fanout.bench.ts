@@ -640,7 +640,7 @@ async function pollRollout(
         last = rollout.status;
         if (seen.planned === null) seen.planned = wallMs() - t0;
         if (rollout.status === 'succeeded') return { at: wallMs(), rollout };
-        if (!['in-progress', 'paused', 'waiting-window'].includes(rollout.status)) {
+        if (!['queued', 'in-progress', 'paused', 'waiting-window'].includes(rollout.status)) {
           throw new Error(`the rollout ended ${rollout.status}${rollout.failure ? `: ${rollout.failure}` : ''}`);
         }
       }

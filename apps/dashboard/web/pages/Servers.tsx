@@ -67,7 +67,8 @@ interface Deploy {
 
 const SERVER_CHANGES = ['deploy-reported', 'deploy-requested', 'cowboy-applied', 'cowboy-removed', 'promoted', 'qa-tip-moved'];
 const ROLLOUT_CHANGES = ['deploy-reported', 'deploy-requested', 'promoted', 'qa-tip-moved'];
-const ACTIVE = new Set(['waiting-window', 'preflight', 'blocked', 'in-progress', 'paused']);
+const ACTIVE = new Set(['queued', 'waiting-window', 'preflight', 'blocked', 'in-progress', 'paused']);
+const DEPLOYING = new Set(['in-progress', 'paused']);
 
 export function waveOf(s: Server): string {
   return s.wave ?? s.environment;
@@ -89,7 +90,9 @@ export function Servers({ capabilities }: { capabilities: Capabilities }) {
       }),
     );
   });
-  const current = rollouts.data?.find((r) => ACTIVE.has(r.status)) ?? rollouts.data?.[0];
+  // The one deploying comes first; a rollout queued behind it is named beside it.
+  const current = rollouts.data?.find((r) => DEPLOYING.has(r.status)) ?? rollouts.data?.find((r) => ACTIVE.has(r.status)) ?? rollouts.data?.[0];
+  const next = rollouts.data?.find((r) => r.status === 'queued' && r.cause === current?.cause && r.id !== current?.id);
   const byWave = new Map<string, Server[]>();
   for (const s of servers.data ?? []) byWave.set(waveOf(s), [...(byWave.get(waveOf(s)) ?? []), s]);
   const waves = [...byWave.keys()].sort();
@@ -98,7 +101,7 @@ export function Servers({ capabilities }: { capabilities: Capabilities }) {
     <>
       <h1>Servers</h1>
       <Problem message={servers.error ?? cowboys.error} />
-      {current && <CurrentRollout rollout={current} capabilities={capabilities} onChanged={rollouts.reload} />}
+      {current && <CurrentRollout rollout={current} next={next} capabilities={capabilities} onChanged={rollouts.reload} />}
       {!servers.data && !servers.error && <Loading what="servers" />}
       {servers.data && servers.data.length === 0 && <Empty>No agent has registered yet.</Empty>}
       {waves.map((w) => (
@@ -204,7 +207,7 @@ function HoldCell({ server, capabilities, onChanged }: { server: Server; capabil
   );
 }
 
-function CurrentRollout({ rollout, capabilities, onChanged }: { rollout: Rollout; capabilities: Capabilities; onChanged: () => void }) {
+function CurrentRollout({ rollout, next, capabilities, onChanged }: { rollout: Rollout; next?: Rollout; capabilities: Capabilities; onChanged: () => void }) {
   const detail = useResource<Rollout & { deploys: Deploy[] }>('rollout', `/rollouts/${rollout.id}`, ROLLOUT_CHANGES);
   const [output, setOutput] = useState<Record<string, string>>({});
   const [error, setError] = useState<string>();
@@ -247,6 +250,12 @@ function CurrentRollout({ rollout, capabilities, onChanged }: { rollout: Rollout
         batch {Math.min(r.currentBatch + 1, Math.max(r.batches, 1))} of {Math.max(r.batches, 1)}, {done} of {r.deploys.length} servers done
       </p>
       <progress max={Math.max(r.deploys.length, 1)} value={done} aria-label="Servers deployed" />
+      {r.status === 'queued' && <p>Queued: it starts when the rollout deploying now ends.</p>}
+      {next && (
+        <p data-testid="rollout-next">
+          Next: r{next.toRevno ?? '?'} <code>{shortSha(next.toSha)}</code>, queued; it starts when this one ends.
+        </p>
+      )}
       {r.scheduledFor && <p>Waits for the downtime window at {when(r.scheduledFor)}.</p>}
       {r.failure && <Problem message={r.failure} />}
       {r.pausedBy && r.status === 'paused' && <p>Paused by {r.pausedBy}.</p>}

@@ -3,7 +3,7 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { DeployKind } from '@runway/contracts';
 
 export type DeployState = 'pending' | 'requested' | 'started' | 'succeeded' | 'failed' | 'rolled-back' | 'cancelled';
-export type RolloutState = 'waiting-window' | 'preflight' | 'blocked' | 'in-progress' | 'paused' | 'succeeded' | 'failed' | 'no-servers' | 'superseded';
+export type RolloutState = 'queued' | 'waiting-window' | 'preflight' | 'blocked' | 'in-progress' | 'paused' | 'succeeded' | 'failed' | 'no-servers' | 'superseded';
 export type RolloutCause = 'promoted' | 'qa-tip' | 'manual';
 
 @Entity('servers')
@@ -39,7 +39,10 @@ export class RolloutEntity {
   @Column('jsonb') skipped!: { host: string; reason: string }[];
   /** The revisions this rollout brings to production (from the promotion), for lead time. */
   @Column('text', { array: true }) revisions!: string[];
+  /** When it arrived: a promotion, a QA tip, an operator's request. */
   @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
+  /** When its first batch went out; later than createdAt when it queued or waited for a window. */
+  @Column('timestamptz', { name: 'started_at', nullable: true }) startedAt!: Date | null;
   @Column('timestamptz', { name: 'finished_at', nullable: true }) finishedAt!: Date | null;
 }
 

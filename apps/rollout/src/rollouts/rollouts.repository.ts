@@ -1,7 +1,7 @@
 /** The only place rollout touches TypeORM. Writes take the caller's transaction. */
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager, In } from 'typeorm';
-import { DeployEntity, RolloutEntity, type RolloutState, ServerEntity, ServerHoldEntity } from './rollout.entity';
+import { DeployEntity, type RolloutCause, RolloutEntity, type RolloutState, ServerEntity, ServerHoldEntity } from './rollout.entity';
 
 @Injectable()
 export class RolloutsRepository {
@@ -40,8 +40,11 @@ export class RolloutsRepository {
     return em.findOne(RolloutEntity, { where: { sourceId } });
   }
 
-  async insertRollout(em: EntityManager, r: RolloutEntity, deploys: DeployEntity[]): Promise<void> {
+  async insertRollout(em: EntityManager, r: RolloutEntity): Promise<void> {
     await em.insert(RolloutEntity, r);
+  }
+
+  async insertDeploys(em: EntityManager, deploys: DeployEntity[]): Promise<void> {
     if (deploys.length) await em.insert(DeployEntity, deploys);
   }
 
@@ -94,8 +97,26 @@ export class RolloutsRepository {
     return (em ?? this.ds.manager).findOne(RolloutEntity, { where: { id } });
   }
 
-  rolloutsIn(em: EntityManager, statuses: RolloutState[], cause?: string): Promise<RolloutEntity[]> {
-    return em.find(RolloutEntity, { where: { status: In(statuses), ...(cause ? { cause: cause as RolloutEntity['cause'] } : {}) }, order: { createdAt: 'ASC' } });
+  rolloutsIn(em: EntityManager, statuses: RolloutState[], cause?: RolloutCause): Promise<RolloutEntity[]> {
+    return em.find(RolloutEntity, { where: { status: In(statuses), ...(cause ? { cause } : {}) }, order: { createdAt: 'ASC' } });
+  }
+
+  /**
+   * Serialises everything that changes which rollout of a track runs: arrivals, starts, the end
+   * of a rollout, the scheduler, pause and resume. Taken before any rollout row is locked, so
+   * two replicas never deadlock over a track.
+   */
+  async lockTrack(em: EntityManager, cause: RolloutCause): Promise<void> {
+    await em.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`rollout.track.${cause}`]);
+  }
+
+  /** Whether a rollout of this track is deploying, or paused mid-deploy (see track.ts). */
+  async trackHeld(em: EntityManager, cause: RolloutCause): Promise<boolean> {
+    const rows: unknown[] = await em.query(
+      `SELECT 1 FROM rollouts WHERE cause = $1 AND (status = 'in-progress' OR (status = 'paused' AND paused_from = 'in-progress')) LIMIT 1`,
+      [cause],
+    );
+    return rows.length > 0;
   }
 
   /** The highest revno any rollout of this cause was planned for (promotions and QA tips only move forward). */
@@ -104,12 +125,10 @@ export class RolloutsRepository {
     return row?.revno ?? null;
   }
 
-  /** The production rollout that started last (superseded ones never started). */
-  lastProductionStart(em: EntityManager): Promise<RolloutEntity | null> {
-    return em.findOne(RolloutEntity, {
-      where: { cause: 'promoted', status: In(['in-progress', 'paused', 'succeeded', 'failed']) },
-      order: { createdAt: 'DESC' },
-    });
+  /** When the production rollout that started last started (superseded ones never started). */
+  async lastProductionStart(em: EntityManager): Promise<Date | null> {
+    const [row]: { at: Date | null }[] = await em.query(`SELECT max(started_at) AS at FROM rollouts WHERE cause = 'promoted'`);
+    return row?.at ?? null;
   }
 
   rolloutForUpdate(em: EntityManager, id: string): Promise<RolloutEntity | null> {

@@ -29,7 +29,8 @@ import type { RegisterAgentDto } from './dto/register-agent.dto';
 import {
   type Cadence, type DowntimeWindow, nextCadenceSlot, nextWindowOpening, parseCadence, parseDowntimeWindow, planRollout, windowOpen,
 } from './planning';
-import type { DeployEntity, RolloutCause, RolloutEntity, ServerEntity } from './rollout.entity';
+import type { DeployEntity, RolloutCause, RolloutEntity, RolloutState, ServerEntity } from './rollout.entity';
+import { arrive, isTrack, NOT_STARTED_STATES, notStarted, type Track } from './track';
 import { RolloutsRepository } from './rollouts.repository';
 import { LeadTimeRepository } from '../lead-time/lead-time.repository';
 import { type CowboyDecision, decideCowboys } from '../cowboys/cowboy-decision';
@@ -104,60 +105,71 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
   async onPromoted(event: CloudEvent<PromotedV1>, em: EntityManager): Promise<void> {
     const p = event.data;
     await this.leadTime.mark(em, 'promoted_at', p.revisions, new Date(event.time));
-    await this.plan(em, {
-      sourceId: p.promotionId, cause: 'promoted', sha: p.toSha, revno: p.toRevno, kind: p.deployKind, revisions: p.revisions.map((r) => r.sha),
-      servers: (s) => !this.env.isQaEnvironment(s.environment),
+    await this.arrive(em, {
+      sourceId: p.promotionId, cause: 'promoted', sha: p.toSha, revno: p.toRevno ?? null, kind: p.deployKind, revisions: p.revisions.map((r) => r.sha),
     });
   }
 
   /** The QA environments follow the tip of the QA branch, after every landing, with no one asked. */
   async onQaTipMoved(event: CloudEvent<QaTipMovedV1>, em: EntityManager): Promise<void> {
     const t = event.data;
-    await this.plan(em, {
+    await this.arrive(em, {
       sourceId: event.id, cause: 'qa-tip', sha: t.sha, revno: t.revno, kind: t.containsDbRevision ? 'downtime' : 'no-downtime', revisions: [],
-      servers: (s) => this.env.isQaEnvironment(s.environment),
     });
   }
 
-  private async plan(
-    em: EntityManager,
-    p: { sourceId: string; cause: RolloutCause; sha: string; revno?: number; kind: DeployKind; revisions: string[]; servers: (s: ServerEntity) => boolean },
-  ): Promise<void> {
-    await em.query(`SELECT pg_advisory_xact_lock(hashtext('rollout.plan'))`);
-    if (await this.repo.rolloutFor(em, p.sourceId)) return;
+  /**
+   * A promotion or a QA tip arrives at its track (see track.ts): once per source; deploying
+   * nothing if it is older than one already planned; taking the place of whatever has not
+   * started yet; then starting at once, or queued while the track's current rollout deploys.
+   */
+  private async arrive(em: EntityManager, a: { sourceId: string; cause: Track; sha: string; revno: number | null; kind: DeployKind; revisions: string[] }): Promise<void> {
+    await this.repo.lockTrack(em, a.cause);
+    if (await this.repo.rolloutFor(em, a.sourceId)) return;
     const now = this.clock.now();
-    if ((p.cause === 'promoted' || p.cause === 'qa-tip') && p.revno !== undefined) {
+    const arrival = arrive(a.revno, await this.repo.newestRevno(em, a.cause), await this.repo.trackHeld(em, a.cause));
+    const rollout: RolloutEntity = {
+      id: randomUUID(), sourceId: a.sourceId, cause: a.cause, toSha: a.sha, toRevno: a.revno, kind: a.kind, status: 'queued',
+      batches: 0, currentBatch: 0, scheduledFor: null, failure: null, pausedFrom: null, pausedBy: null, skipped: [], revisions: [...a.revisions],
+      createdAt: now, startedAt: null, finishedAt: null,
+    };
+    if (arrival.kind === 'stale') {
       // Events can arrive out of order (one redelivered after a replica died holding it). An older
       // promotion or QA tip than one already planned must never send servers backwards: it is
       // recorded, superseded on arrival, and deploys nothing. Going back is an operator's act (POST /rollouts).
-      const newest = await this.repo.newestRevno(em, p.cause);
-      if (newest !== null && p.revno <= newest) {
-        await this.repo.insertRollout(em, {
-          id: randomUUID(), sourceId: p.sourceId, cause: p.cause, toSha: p.sha, toRevno: p.revno, kind: p.kind, status: 'superseded',
-          batches: 0, currentBatch: 0, scheduledFor: null, failure: `arrived after r${newest} was already planned: nothing to deploy`,
-          pausedFrom: null, pausedBy: null, skipped: [], revisions: p.revisions, createdAt: now, finishedAt: now,
-        }, []);
-        return;
-      }
+      await this.repo.insertRollout(em, {
+        ...rollout, status: 'superseded', failure: `arrived after r${arrival.newest} was already planned: nothing to deploy`, finishedAt: now,
+      });
+      return;
     }
-    let kind = p.kind;
-    const revisions = [...p.revisions];
-    if (p.cause === 'promoted') {
-      // A newer promotion carries everything an older one waiting for its window carried.
-      // So does one an operator paused while it waited: otherwise its DB change could ship outside the window.
-      const waiting = (await this.repo.rolloutsIn(em, ['waiting-window', 'blocked', 'preflight', 'paused'], 'promoted')).filter(
-        (r) => r.status !== 'paused' || (r.pausedFrom !== null && ['waiting-window', 'blocked', 'preflight'].includes(r.pausedFrom)),
-      );
-      for (const older of waiting) {
-        if (older.kind === 'downtime') kind = 'downtime';
-        revisions.unshift(...older.revisions);
-        await this.repo.saveRollout(em, { ...older, status: 'superseded', finishedAt: now, failure: `superseded by ${p.sha.slice(0, 10)}` });
-        await this.repo.cancelPending(em, older.id);
-      }
+    // It carries everything an older one not started yet carried: the range (for lead time) and
+    // the downtime, so a DB change never ships outside the window. That includes one an operator
+    // paused while it waited.
+    for (const older of (await this.repo.rolloutsIn(em, NOT_STARTED_STATES, a.cause)).filter(notStarted)) {
+      if (older.kind === 'downtime') rollout.kind = 'downtime';
+      rollout.revisions.unshift(...older.revisions);
+      await this.repo.saveRollout(em, { ...older, status: 'superseded', finishedAt: now, failure: `superseded by ${a.sha.slice(0, 10)}` });
+      await this.repo.cancelPending(em, older.id);
     }
-    const servers = (await this.repo.servers(em)).filter(p.servers);
+    await this.repo.insertRollout(em, rollout);
+    if (arrival.kind === 'start') await this.begin(em, rollout, this.serversOf(a.cause));
+  }
+
+  /** Which servers a track keeps current. */
+  private serversOf(track: Track): (s: ServerEntity) => boolean {
+    return track === 'qa-tip' ? (s) => this.env.isQaEnvironment(s.environment) : (s) => !this.env.isQaEnvironment(s.environment);
+  }
+
+  /**
+   * Plans a rollout over the servers as they are now: by wave and batch, held, unreachable and
+   * cowboy-held ones skipped with the reason. Then it waits for its downtime window or cadence
+   * slot, or sends its first batch.
+   */
+  private async begin(em: EntityManager, queued: RolloutEntity, wanted: (s: ServerEntity) => boolean): Promise<void> {
+    const now = this.clock.now();
+    const servers = (await this.repo.servers(em)).filter(wanted);
     const holds = new Map((await this.repo.activeHolds(em, now)).map((h) => [h.host, h]));
-    const cowboys = await this.cowboyDecisions(em, servers.map((s) => s.host), [...revisions, p.sha]);
+    const cowboys = await this.cowboyDecisions(em, servers.map((s) => s.host), [...queued.revisions, queued.toSha]);
     const plan = planRollout(
       servers.map((s) => ({
         host: s.host, environment: s.environment, wave: s.wave, reachable: this.reachable(s, now),
@@ -166,25 +178,31 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
       this.env.waveOrder,
       this.env.ROLLOUT_BATCH_SIZE,
     );
-    const rolloutId = randomUUID();
     const running = new Map(servers.map((s) => [s.host, s.runningRevision]));
     const deploys: DeployEntity[] = plan.deploys.map((d) => ({
-      id: randomUUID(), rolloutId, host: d.host, batch: d.batch, wave: d.wave, revision: p.sha, previousRevision: running.get(d.host) ?? null,
+      id: randomUUID(), rolloutId: queued.id, host: d.host, batch: d.batch, wave: d.wave, revision: queued.toSha, previousRevision: running.get(d.host) ?? null,
       status: 'pending', outputTail: null, requestedAt: now, updatedAt: now,
     }));
-    const downtime = kind === 'downtime' && p.cause === 'promoted' && deploys.length > 0;
-    const slot = p.cause === 'promoted' && !downtime && deploys.length > 0
-      ? nextCadenceSlot(this.cadence, now, (await this.repo.lastProductionStart(em))?.createdAt ?? null)
-      : now;
+    const production = queued.cause === 'promoted' && deploys.length > 0;
+    const downtime = production && queued.kind === 'downtime';
+    const slot = production && !downtime ? nextCadenceSlot(this.cadence, now, await this.repo.lastProductionStart(em)) : now;
     const waits = downtime || slot.getTime() > now.getTime();
     const rollout: RolloutEntity = {
-      id: rolloutId, sourceId: p.sourceId, cause: p.cause, toSha: p.sha, toRevno: p.revno ?? null, kind,
-      status: deploys.length === 0 ? 'no-servers' : waits ? 'waiting-window' : 'in-progress',
-      batches: plan.batches, currentBatch: 0, scheduledFor: downtime ? nextWindowOpening(this.window, now) : waits ? slot : null, failure: null,
-      pausedFrom: null, pausedBy: null, skipped: plan.skipped, revisions, createdAt: now, finishedAt: deploys.length ? null : now,
+      ...queued, status: deploys.length === 0 ? 'no-servers' : waits ? 'waiting-window' : 'in-progress',
+      batches: plan.batches, currentBatch: 0, scheduledFor: downtime ? nextWindowOpening(this.window, now) : waits ? slot : null,
+      skipped: plan.skipped, finishedAt: deploys.length ? null : now,
     };
-    await this.repo.insertRollout(em, rollout, deploys);
+    await this.repo.saveRollout(em, rollout);
+    await this.repo.insertDeploys(em, deploys);
     if (rollout.status === 'in-progress') await this.dispatch(em, rollout, 0);
+  }
+
+  /** The track is free: its queued rollout, if any, starts. The caller holds the track's lock. */
+  private async startNext(em: EntityManager, cause: RolloutCause): Promise<void> {
+    if (!isTrack(cause) || (await this.repo.trackHeld(em, cause))) return;
+    const queued = await this.repo.rolloutsIn(em, ['queued'], cause);
+    // At most one: every arrival supersedes what has not started.
+    if (queued.length) await this.begin(em, queued[queued.length - 1], this.serversOf(cause));
   }
 
   private reachable(s: ServerEntity, now: Date): boolean {
@@ -216,7 +234,7 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
     const deploys = await this.repo.requestBatch(em, rollout.id, batch);
     const servers = new Map((await this.repo.servers(em)).map((s) => [s.host, s]));
     const cowboys = await this.cowboyDecisions(em, deploys.map((d) => d.host), [...rollout.revisions, rollout.toSha]);
-    await this.repo.saveRollout(em, { ...rollout, currentBatch: batch });
+    await this.repo.saveRollout(em, { ...rollout, currentBatch: batch, startedAt: rollout.startedAt ?? this.clock.now() });
     await this.outbox.enqueueMany(
       em,
       deploys.map((d) => ({
@@ -278,8 +296,11 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  /** Moves a rollout on from what its deploys say. */
+  /** Moves a rollout on from what its deploys say; once it has ended, its track's queued rollout starts. */
   private async advance(em: EntityManager, rolloutId: string): Promise<void> {
+    const seen = await this.repo.rollout(em, rolloutId);
+    if (!seen || (seen.status !== 'in-progress' && seen.status !== 'paused')) return;
+    await this.repo.lockTrack(em, seen.cause);
     const rollout = await this.repo.rolloutForUpdate(em, rolloutId);
     if (!rollout || (rollout.status !== 'in-progress' && rollout.status !== 'paused')) return;
     const counts = await this.repo.progressCounts(em, rollout.id, rollout.currentBatch);
@@ -296,6 +317,7 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
         failure: `${d.host}: ${d.status}${d.outputTail ? `\n${d.outputTail.slice(-2000)}` : ''}`,
       });
       this.logger.warn({ rolloutId, host: d.host, status: d.status }, 'rollout stopped: a server failed');
+      await this.startNext(em, rollout.cause);
       return;
     }
     if (progress.kind === 'batch-running' || rollout.status === 'paused') return;
@@ -303,72 +325,86 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
       const at = new Date();
       await this.repo.saveRollout(em, { ...rollout, status: 'succeeded', finishedAt: at });
       if (rollout.cause === 'promoted') await this.leadTime.mark(em, 'deployed_at', rollout.revisions.map((sha) => ({ sha })), at);
+      await this.startNext(em, rollout.cause);
       return;
     }
     await this.dispatch(em, rollout, progress.next);
   }
 
-  /** Opens downtime windows: one replica at a time. */
   /**
-   * Opens downtime windows. A due rollout is claimed (status `preflight`, one replica wins the
-   * row), its preflight runs outside any transaction, and the outcome applies only if the
+   * The scheduler, on every replica each tick. It opens windows and cadence slots: a due
+   * downtime rollout is claimed (status `preflight`, under its track's lock, so one replica
+   * wins), its preflight runs outside any transaction, and the outcome applies only if the
    * rollout is still the one claimed: an operator's pause, or a newer promotion superseding it
-   * meanwhile, wins. A claim left by a process that died is taken back after ten minutes.
+   * meanwhile, wins. A claim left by a process that died is taken back after ten minutes. It
+   * also finishes batches whose last two reports committed together, and starts a queued
+   * rollout whose track is free.
    */
   async tick(): Promise<void> {
     try {
-      const due = await this.repo.transaction(async (em) => {
-        const [{ ok }] = await em.query(`SELECT pg_try_advisory_xact_lock(hashtext('rollout.scheduler')) AS ok`);
-        if (!ok) return [];
-        const now = this.clock.now();
-        const claimed: RolloutEntity[] = [];
-        for (const rollout of await this.repo.rolloutsIn(em, ['waiting-window', 'preflight'])) {
-          if (rollout.status === 'preflight') {
-            if (now.getTime() - (rollout.scheduledFor?.getTime() ?? 0) > 10 * 60_000 + this.window.minutes * 60_000) {
-              await this.repo.saveRollout(em, { ...rollout, status: 'waiting-window' });
-            }
-            continue;
-          }
-          if (rollout.kind !== 'downtime') {
-            // A no-downtime rollout waiting for its cadence slot: no window, no preflight.
-            if (rollout.scheduledFor && rollout.scheduledFor.getTime() > now.getTime()) continue;
-            const going = { ...rollout, status: 'in-progress' as const };
-            await this.repo.saveRollout(em, going);
-            await this.dispatch(em, going, 0);
-            continue;
-          }
-          if (!windowOpen(this.window, now)) {
-            const opens = nextWindowOpening(this.window, now);
-            if (rollout.scheduledFor?.getTime() !== opens.getTime()) await this.repo.saveRollout(em, { ...rollout, scheduledFor: opens });
-            continue;
-          }
-          const claim = { ...rollout, status: 'preflight' as const };
-          await this.repo.saveRollout(em, claim);
-          claimed.push(claim);
-        }
-        return claimed;
-      });
+      for (const seen of await this.repo.rolloutsIn(this.repo.manager, ['waiting-window', 'preflight'])) {
+        const claimed = await this.repo.transaction((em) => this.openWindow(em, seen));
+        if (claimed) await this.runPreflight(claimed);
+      }
       for (const rollout of await this.repo.rolloutsIn(this.repo.manager, ['in-progress'])) {
         await this.repo.transaction((em) => this.advanceIfDue(em, rollout.id));
       }
-      for (const rollout of due) {
-        const preflight = await this.preflight(rollout);
+      for (const cause of new Set((await this.repo.rolloutsIn(this.repo.manager, ['queued'])).map((r) => r.cause))) {
         await this.repo.transaction(async (em) => {
-          const current = await this.repo.rolloutForUpdate(em, rollout.id);
-          if (current?.status !== 'preflight') return; // paused or superseded while the preflight ran
-          if (!preflight.ok) {
-            await this.repo.saveRollout(em, { ...current, status: 'blocked', failure: `preflight failed: ${preflight.output}` });
-            this.logger.warn({ rolloutId: rollout.id }, 'downtime rollout blocked: preflight failed');
-            return;
-          }
-          const going = { ...current, status: 'in-progress' as const, failure: null };
-          await this.repo.saveRollout(em, going);
-          await this.dispatch(em, going, 0);
+          await this.repo.lockTrack(em, cause);
+          await this.startNext(em, cause);
         });
       }
     } catch (e) {
       this.logger.warn({ err: (e as Error).message }, 'rollout scheduler tick failed');
     }
+  }
+
+  /** A waiting rollout whose slot has come goes; a downtime one in its window is claimed for preflight (returned). */
+  private async openWindow(em: EntityManager, seen: RolloutEntity): Promise<RolloutEntity | null> {
+    await this.repo.lockTrack(em, seen.cause);
+    const rollout = await this.repo.rolloutForUpdate(em, seen.id);
+    const now = this.clock.now();
+    if (rollout?.status === 'preflight') {
+      if (now.getTime() - (rollout.scheduledFor?.getTime() ?? 0) > 10 * 60_000 + this.window.minutes * 60_000) {
+        await this.repo.saveRollout(em, { ...rollout, status: 'waiting-window' });
+      }
+      return null;
+    }
+    if (rollout?.status !== 'waiting-window') return null;
+    if (rollout.kind !== 'downtime') {
+      // A no-downtime rollout waiting for its cadence slot: no window, no preflight.
+      if (rollout.scheduledFor && rollout.scheduledFor.getTime() > now.getTime()) return null;
+      const going = { ...rollout, status: 'in-progress' as const };
+      await this.repo.saveRollout(em, going);
+      await this.dispatch(em, going, 0);
+      return null;
+    }
+    if (!windowOpen(this.window, now)) {
+      const opens = nextWindowOpening(this.window, now);
+      if (rollout.scheduledFor?.getTime() !== opens.getTime()) await this.repo.saveRollout(em, { ...rollout, scheduledFor: opens });
+      return null;
+    }
+    const claim = { ...rollout, status: 'preflight' as const };
+    await this.repo.saveRollout(em, claim);
+    return claim;
+  }
+
+  private async runPreflight(rollout: RolloutEntity): Promise<void> {
+    const preflight = await this.preflight(rollout);
+    await this.repo.transaction(async (em) => {
+      await this.repo.lockTrack(em, rollout.cause);
+      const current = await this.repo.rolloutForUpdate(em, rollout.id);
+      if (current?.status !== 'preflight') return; // paused or superseded while the preflight ran
+      if (!preflight.ok) {
+        await this.repo.saveRollout(em, { ...current, status: 'blocked', failure: `preflight failed: ${preflight.output}` });
+        this.logger.warn({ rolloutId: rollout.id }, 'downtime rollout blocked: preflight failed');
+        return;
+      }
+      const going = { ...current, status: 'in-progress' as const, failure: null };
+      await this.repo.saveRollout(em, going);
+      await this.dispatch(em, going, 0);
+    });
   }
 
   /** Runs the configured preflight; anything but exit 0 within two minutes blocks (fails closed). */
@@ -398,28 +434,39 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
 
   // ---- operators ----------------------------------------------------------------------------------
 
+  /** A rollout under its track's lock, taken first as everywhere else. */
+  private async lockedRollout(em: EntityManager, id: string): Promise<RolloutEntity> {
+    const seen = await this.repo.rollout(em, id);
+    if (!seen) throw new DomainError('NOT_FOUND', `no rollout ${id}`);
+    await this.repo.lockTrack(em, seen.cause);
+    return (await this.repo.rolloutForUpdate(em, id))!;
+  }
+
+  /** Pausing a deploying rollout holds its track: nothing newer deploys until it is resumed. */
   async pause(id: string, who: string) {
     return this.repo.transaction(async (em) => {
-      const r = await this.repo.rolloutForUpdate(em, id);
-      if (!r) throw new DomainError('NOT_FOUND', `no rollout ${id}`);
-      if (!['in-progress', 'waiting-window', 'blocked', 'preflight'].includes(r.status)) throw new DomainError('CONFLICT', `rollout ${id} is ${r.status}`);
+      const r = await this.lockedRollout(em, id);
+      if (!['in-progress', 'queued', 'waiting-window', 'blocked', 'preflight'].includes(r.status)) throw new DomainError('CONFLICT', `rollout ${id} is ${r.status}`);
       const paused = { ...r, status: 'paused' as const, pausedFrom: r.status, pausedBy: who };
       await this.repo.saveRollout(em, paused);
       return paused;
     });
   }
 
-  /** Resumes a paused rollout, or sends a blocked one back to wait for its window. */
+  /** Resumes a paused rollout where it was, or sends a blocked one back to wait for its window. */
   async resume(id: string) {
     return this.repo.transaction(async (em) => {
-      const r = await this.repo.rolloutForUpdate(em, id);
-      if (!r) throw new DomainError('NOT_FOUND', `no rollout ${id}`);
+      const r = await this.lockedRollout(em, id);
       if (r.status !== 'paused' && r.status !== 'blocked') throw new DomainError('CONFLICT', `rollout ${id} is ${r.status}`);
-      const back = r.status === 'blocked' || (r.pausedFrom !== null && ['waiting-window', 'blocked', 'preflight'].includes(r.pausedFrom)) ? 'waiting-window' : 'in-progress';
-      const resumed = { ...r, status: back as RolloutEntity['status'], pausedFrom: null, pausedBy: null, failure: null };
+      const back: RolloutState =
+        r.status === 'blocked' || (r.pausedFrom !== null && ['waiting-window', 'blocked', 'preflight'].includes(r.pausedFrom))
+          ? 'waiting-window'
+          : r.pausedFrom === 'queued' ? 'queued' : 'in-progress';
+      const resumed = { ...r, status: back, pausedFrom: null, pausedBy: null, failure: null };
       await this.repo.saveRollout(em, resumed);
       if (back === 'in-progress') await this.advance(em, id);
-      return resumed;
+      if (back === 'queued') await this.startNext(em, r.cause);
+      return (await this.repo.rollout(em, id))!;
     });
   }
 
@@ -431,18 +478,22 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
   async manual(dto: { revision: string; hosts?: string[]; kind?: DeployKind; reason: string }, who: string) {
     const id = randomUUID();
     await this.repo.transaction(async (em) => {
+      await this.repo.lockTrack(em, 'manual');
       const known = new Set((await this.repo.servers(em)).map((s) => s.host));
       const unknown = (dto.hosts ?? []).filter((h) => !known.has(h));
       if (unknown.length) throw new DomainError('UNPROCESSABLE', `hosts: not registered: ${unknown.join(', ')}`, { fields: [{ field: 'hosts', errors: [`not registered: ${unknown.join(', ')}`] }] });
       const hosts = dto.hosts ? new Set(dto.hosts) : null;
-      await this.plan(em, {
-        sourceId: id, cause: 'manual', sha: dto.revision, kind: dto.kind ?? 'no-downtime', revisions: [],
-        servers: (s) => (hosts ? hosts.has(s.host) : !this.env.isQaEnvironment(s.environment)),
-      });
+      const now = this.clock.now();
+      const rollout: RolloutEntity = {
+        id, sourceId: id, cause: 'manual', toSha: dto.revision, toRevno: null, kind: dto.kind ?? 'no-downtime', status: 'queued',
+        batches: 0, currentBatch: 0, scheduledFor: null, failure: null, pausedFrom: null, pausedBy: null, skipped: [], revisions: [],
+        createdAt: now, startedAt: null, finishedAt: null,
+      };
+      await this.repo.insertRollout(em, rollout);
+      await this.begin(em, rollout, (s) => (hosts ? hosts.has(s.host) : !this.env.isQaEnvironment(s.environment)));
       this.logger.info({ rollout: id, revision: dto.revision, hosts: dto.hosts ?? 'production', who, reason: dto.reason }, 'manual rollout');
     });
-    const planned = await this.repo.rolloutFor(this.repo.manager, id);
-    return this.rollout(planned!.id);
+    return this.rollout(id);
   }
 
   async hold(host: string, reason: string, author: string, until: Date | null) {

@@ -9,7 +9,7 @@
  * so the tests can check which servers ran what, in which order, and when.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { type DeployReportedV1, Events } from '@runway/contracts';
@@ -415,8 +415,9 @@ describe('rollout: a newer promotion while a downtime rollout is paused in its w
 
 /**
  * The scheduler claims a due rollout, runs its preflight outside any transaction, and applies
- * the outcome only if the rollout is still the one it claimed: an operator's pause, or a newer
- * promotion superseding it meanwhile, wins.
+ * the outcome only if the rollout is still the one it claimed: an operator's pause wins. From
+ * its claim on, the rollout holds its track: a promotion arriving meanwhile queues behind it,
+ * and takes its place (and its DB change) only if the preflight fails.
  */
 describe('rollout: a slow preflight and an operator acting meanwhile', () => {
   const rig = new Rig();
@@ -425,8 +426,12 @@ describe('rollout: a slow preflight and an operator acting meanwhile', () => {
   beforeAll(async () => {
     await rig.start((dir) => {
       marker = join(dir, 'preflight-started');
-      // A preflight that takes 2 s and records when it began (and for which revision).
-      return { ROLLOUT_DOWNTIME_WINDOW: 'daily 10:00/60', ROLLOUT_PREFLIGHT_COMMAND: `echo "$RUNWAY_REVISION" >> "${marker}"; sleep 2` };
+      // A preflight that takes 2 s, records when it began (and for which revision), and fails
+      // for a revision the test has left a file for.
+      return {
+        ROLLOUT_DOWNTIME_WINDOW: 'daily 10:00/60',
+        ROLLOUT_PREFLIGHT_COMMAND: `echo "$RUNWAY_REVISION" >> "${marker}"; sleep 2; test ! -e "${dir}/fail-$RUNWAY_REVISION"`,
+      };
     });
     await rig.addAgent('app1');
   }, 60_000);
@@ -456,7 +461,7 @@ describe('rollout: a slow preflight and an operator acting meanwhile', () => {
     }
   }, 30_000);
 
-  it('keeps a rollout superseded while its preflight runs superseded', async () => {
+  it('queues a promotion that arrives while the preflight runs, and deploys it after the one in preflight', async () => {
     rig.clock.set(tomorrowAt(9, 0));
     try {
       const older = randomSha();
@@ -466,12 +471,34 @@ describe('rollout: a slow preflight and an operator acting meanwhile', () => {
       await preflightRunning(older);
       const newer = randomSha();
       const r1 = await rig.rolloutOf(await rig.promote(newer));
-      expect(r1.kind).toBe('downtime'); // it carries the older one's DB change
-      expect((await rig.get(r0.id)).status).toBe('superseded');
+      // Superseding it here would let promotions that come faster than a preflight put the downtime deploy off for ever.
+      expect({ older: (await rig.get(r0.id)).status, newer: r1.status, newerKind: r1.kind }).toEqual({ older: 'preflight', newer: 'queued', newerKind: 'no-downtime' });
+      await rig.waitForStatus(r0.id, 'succeeded', 15_000);
       await rig.waitForStatus(r1.id, 'succeeded', 15_000);
+      expect(rig.lines('app1').filter((l) => l.phase === 'start').map((l) => l.sha).slice(-2)).toEqual([older, newer]);
+    } finally {
+      rig.clock.set(null);
+    }
+  }, 30_000);
+
+  it('hands a DB change blocked by its preflight to the promotion queued behind it, which waits for its own preflight', async () => {
+    rig.clock.set(tomorrowAt(9, 0));
+    try {
+      const older = randomSha();
+      writeFileSync(join(rig.dir, `fail-${older}`), '');
+      const r0 = await rig.rolloutOf(await rig.promote(older, 'downtime'));
+      rig.clock.set(tomorrowAt(10, 5));
+      await preflightRunning(older);
+      const newer = randomSha();
+      const r1 = await rig.rolloutOf(await rig.promote(newer));
+      expect(r1.status).toBe('queued');
+      const done = await rig.waitForStatus(r1.id, 'succeeded', 15_000);
+      // It carries the older one's DB change, so it waited for its window and ran its own preflight.
+      expect({ kind: done.kind, revisions: (done as unknown as { revisions: string[] }).revisions }).toEqual({ kind: 'downtime', revisions: [older, newer] });
+      await preflightRunning(newer);
       const old = await rig.get(r0.id);
-      expect({ status: old.status, deploys: old.deploys.map((d) => d.status), ran: rig.linesFor('app1', older).length }).toEqual({
-        status: 'superseded', deploys: ['cancelled'], ran: 0,
+      expect({ status: old.status, failure: old.failure, deploys: old.deploys.map((d) => d.status), ran: rig.linesFor('app1', older).length }).toEqual({
+        status: 'superseded', failure: `superseded by ${newer.slice(0, 10)}`, deploys: ['cancelled'], ran: 0,
       });
     } finally {
       rig.clock.set(null);

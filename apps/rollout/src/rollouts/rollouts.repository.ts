@@ -110,10 +110,10 @@ export class RolloutsRepository {
     await em.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`rollout.track.${cause}`]);
   }
 
-  /** Whether a rollout of this track is deploying, or paused mid-deploy (see track.ts). */
+  /** Whether a rollout of this track is in preflight, deploying, or paused mid-deploy (see track.ts). */
   async trackHeld(em: EntityManager, cause: RolloutCause): Promise<boolean> {
     const rows: unknown[] = await em.query(
-      `SELECT 1 FROM rollouts WHERE cause = $1 AND (status = 'in-progress' OR (status = 'paused' AND paused_from = 'in-progress')) LIMIT 1`,
+      `SELECT 1 FROM rollouts WHERE cause = $1 AND (status IN ('preflight', 'in-progress') OR (status = 'paused' AND paused_from = 'in-progress')) LIMIT 1`,
       [cause],
     );
     return rows.length > 0;

@@ -142,17 +142,26 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
       });
       return;
     }
-    // It carries everything an older one not started yet carried: the range (for lead time) and
-    // the downtime, so a DB change never ships outside the window. That includes one an operator
-    // paused while it waited.
-    for (const older of (await this.repo.rolloutsIn(em, NOT_STARTED_STATES, a.cause)).filter(notStarted)) {
-      if (older.kind === 'downtime') rollout.kind = 'downtime';
-      rollout.revisions.unshift(...older.revisions);
-      await this.repo.saveRollout(em, { ...older, status: 'superseded', finishedAt: now, failure: `superseded by ${a.sha.slice(0, 10)}` });
-      await this.repo.cancelPending(em, older.id);
-    }
+    await this.takeOver(em, rollout);
     await this.repo.insertRollout(em, rollout);
     if (arrival.kind === 'start') await this.begin(em, rollout, this.serversOf(a.cause));
+  }
+
+  /**
+   * A newer rollout takes the place of every rollout of its track that has not started,
+   * carrying their ranges (in order, for lead time) and their downtime, so a DB change never
+   * ships outside the window. That includes one an operator paused while it waited, and one
+   * blocked by its preflight while the newer one queued behind it.
+   */
+  private async takeOver(em: EntityManager, newer: RolloutEntity): Promise<void> {
+    const now = this.clock.now();
+    const older = (await this.repo.rolloutsIn(em, NOT_STARTED_STATES, newer.cause)).filter((r) => r.id !== newer.id && notStarted(r));
+    for (const r of older) {
+      if (r.kind === 'downtime') newer.kind = 'downtime';
+      await this.repo.saveRollout(em, { ...r, status: 'superseded', finishedAt: now, failure: `superseded by ${newer.toSha.slice(0, 10)}` });
+      await this.repo.cancelPending(em, r.id);
+    }
+    newer.revisions = [...older.flatMap((r) => r.revisions), ...newer.revisions];
   }
 
   /** Which servers a track keeps current. */
@@ -197,12 +206,13 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
     if (rollout.status === 'in-progress') await this.dispatch(em, rollout, 0);
   }
 
-  /** The track is free: its queued rollout, if any, starts. The caller holds the track's lock. */
+  /** The track is free: its newest queued rollout, if any, takes over what waits and starts. The caller holds the track's lock. */
   private async startNext(em: EntityManager, cause: RolloutCause): Promise<void> {
     if (!isTrack(cause) || (await this.repo.trackHeld(em, cause))) return;
-    const queued = await this.repo.rolloutsIn(em, ['queued'], cause);
-    // At most one: every arrival supersedes what has not started.
-    if (queued.length) await this.begin(em, queued[queued.length - 1], this.serversOf(cause));
+    const next = (await this.repo.rolloutsIn(em, ['queued'], cause)).pop();
+    if (!next) return;
+    await this.takeOver(em, next);
+    await this.begin(em, next, this.serversOf(cause));
   }
 
   private reachable(s: ServerEntity, now: Date): boolean {
@@ -399,6 +409,8 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
       if (!preflight.ok) {
         await this.repo.saveRollout(em, { ...current, status: 'blocked', failure: `preflight failed: ${preflight.output}` });
         this.logger.warn({ rolloutId: rollout.id }, 'downtime rollout blocked: preflight failed');
+        // A newer promotion queued behind it now takes its place, and its DB change with it.
+        await this.startNext(em, current.cause);
         return;
       }
       const going = { ...current, status: 'in-progress' as const, failure: null };

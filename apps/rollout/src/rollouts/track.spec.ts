@@ -1,22 +1,26 @@
 import { arrive, holdsTrack, notStarted } from './track';
 
 describe('a track runs one rollout at a time', () => {
-  it('is held by a deploying rollout, and by one paused mid-deploy, but by nothing that waits or has finished', () => {
+  it('is held from the preflight on, while deploying and paused mid-deploy, but by nothing that waits or has finished', () => {
+    expect(holdsTrack({ status: 'preflight', pausedFrom: null })).toBe(true);
     expect(holdsTrack({ status: 'in-progress', pausedFrom: null })).toBe(true);
     expect(holdsTrack({ status: 'paused', pausedFrom: 'in-progress' })).toBe(true);
-    for (const status of ['queued', 'waiting-window', 'preflight', 'blocked', 'succeeded', 'failed', 'no-servers', 'superseded'] as const) {
+    for (const status of ['queued', 'waiting-window', 'blocked', 'succeeded', 'failed', 'no-servers', 'superseded'] as const) {
       expect([status, holdsTrack({ status, pausedFrom: null })]).toEqual([status, false]);
     }
-    expect(holdsTrack({ status: 'paused', pausedFrom: 'waiting-window' })).toBe(false);
-    expect(holdsTrack({ status: 'paused', pausedFrom: 'queued' })).toBe(false);
+    for (const from of ['waiting-window', 'queued', 'preflight', 'blocked'] as const) {
+      expect([from, holdsTrack({ status: 'paused', pausedFrom: from })]).toEqual([from, false]);
+    }
   });
 
   it('lets a newer arrival replace what has not started, paused or not, and nothing else', () => {
-    for (const status of ['queued', 'waiting-window', 'preflight', 'blocked'] as const) {
+    for (const status of ['queued', 'waiting-window', 'blocked'] as const) {
       expect([status, notStarted({ status, pausedFrom: null })]).toEqual([status, true]);
       expect([status, notStarted({ status: 'paused', pausedFrom: status })]).toEqual([status, true]);
     }
-    for (const status of ['in-progress', 'succeeded', 'failed', 'no-servers', 'superseded'] as const) {
+    // Paused in its preflight, it will wait for its window again: not started.
+    expect(notStarted({ status: 'paused', pausedFrom: 'preflight' })).toBe(true);
+    for (const status of ['preflight', 'in-progress', 'succeeded', 'failed', 'no-servers', 'superseded'] as const) {
       expect([status, notStarted({ status, pausedFrom: null })]).toEqual([status, false]);
     }
     expect(notStarted({ status: 'paused', pausedFrom: 'in-progress' })).toBe(false);

@@ -61,13 +61,20 @@ export interface ChaosSummary {
   restarts: { services: number; nats: number; postgres: number };
   /** Restarts that failed and were tried again, as a supervisor would. */
   startFailures: number;
-  /** 5xx answers the driver retried past (503 while Postgres restarts, say), with a few samples. */
-  serverErrors: { count: number; samples: string[] };
+  /**
+   * 5xx answers the driver retried past, with a few samples. A 503 (Postgres or NATS away for a
+   * moment) is what a client should see then; any other 5xx fails the run.
+   */
+  serverErrors: { count: number; unavailable: number; samples: string[] };
+  /** Requests kept in flight while Postgres restarted: how each was answered. */
+  duringPostgresRestart: Record<string, number>;
   durationS: number;
   failures: string[];
 }
 
 const SERVICES: ServiceName[] = ['qa-gate', 'promotion', 'rollout', 'flags'];
+/** A read of each service that goes to its Postgres. */
+const PROBE_PATHS: Record<ServiceName, string> = { 'qa-gate': '/revisions?limit=5', promotion: '/promotions?limit=5', rollout: '/rollouts?limit=5', flags: '/changelog' };
 const SCHEMAS = ['qa_gate', 'promotion', 'rollout', 'flags'];
 
 type Status = 'ok' | 'bad' | 'untestable' | 'no-qa' | 'needs-testing';
@@ -136,9 +143,9 @@ class Replicas {
 
 /**
  * 5xx answers the driver met (and retried past). A service whose Postgres is restarting answers
- * 503 by design, so they are reported, not failed on; the samples show what they were.
+ * 503 by design; any other 5xx is a failure. The samples show what they were.
  */
-const serverErrors = { count: 0, samples: [] as string[] };
+const serverErrors = { count: 0, unavailable: 0, samples: [] as string[] };
 
 /** A request sent to a random replica, retried on another while replicas die: what a load balancer with retries does. */
 async function call(replicas: Replicas, name: ServiceName, method: string, path: string, body?: unknown, token = TEST_ADMIN_TOKEN): Promise<{ status: number; body: unknown }> {
@@ -156,7 +163,10 @@ async function call(replicas: Replicas, name: ServiceName, method: string, path:
       const text = await res.text();
       if (res.status >= 500) {
         serverErrors.count++;
-        if (serverErrors.samples.length < 5) serverErrors.samples.push(`${method} ${path} → ${res.status}: ${text.slice(0, 120)}`);
+        if (res.status === 503) serverErrors.unavailable++;
+        if (serverErrors.samples.length < 5 || (res.status !== 503 && serverErrors.samples.length < 10)) {
+          serverErrors.samples.push(`${method} ${path} → ${res.status}: ${text.slice(0, 120)}`);
+        }
         lastError = new Error(`${method} ${path} answered ${res.status}: ${text.slice(0, 200)}`);
       } else {
         return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
@@ -172,7 +182,9 @@ async function call(replicas: Replicas, name: ServiceName, method: string, path:
 export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
   const started = Date.now();
   serverErrors.count = 0;
+  serverErrors.unavailable = 0;
   serverErrors.samples = [];
+  const duringPostgresRestart: Record<string, number> = {};
   const log = opts.log;
   const failures: string[] = [];
   const revisions = plan(opts.landings, opts.seed);
@@ -299,8 +311,34 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
       }
       if (p.revno === pgAt && opts.restartPostgres) {
         log(`chaos: r${p.revno} landed; restarting Postgres (immediate stop)`);
+        // Reads kept in flight on every replica of every service the whole time: each must be
+        // answered, and an answer from a service whose Postgres is away is a 503, never a 500.
+        let restarting = true;
+        const probes = SERVICES.flatMap((svc) =>
+          replicas.urls(svc).map(async (url) => {
+            const path = PROBE_PATHS[svc];
+            while (restarting) {
+              const status = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` }, signal: AbortSignal.timeout(10_000) })
+                .then(async (r) => {
+                  await r.arrayBuffer();
+                  return String(r.status);
+                })
+                .catch(() => 'no answer (replica restarting)');
+              duringPostgresRestart[status] = (duringPostgresRestart[status] ?? 0) + 1;
+              if (status !== '200' && status !== '503' && !status.startsWith('no answer') && serverErrors.samples.length < 10) {
+                serverErrors.samples.push(`GET ${path} while Postgres restarted → ${status}`);
+              }
+              await new Promise((r) => setTimeout(r, 20));
+            }
+          }),
+        );
+        await new Promise((r) => setTimeout(r, 200));
         await pg.restart();
+        await new Promise((r) => setTimeout(r, 500));
+        restarting = false;
+        await Promise.all(probes);
         restarts.postgres++;
+        log(`chaos: Postgres back; requests in flight meanwhile were answered ${JSON.stringify(duringPostgresRestart)}`);
       }
       if (p.revno % 1000 === 0) log(`chaos: r${p.revno} landed after ${((Date.now() - started) / 1000).toFixed(0)} s; ${restarts.services} service kills so far`);
     }
@@ -388,7 +426,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
       deploys, deploysRunTwice: twice, agentsBehind: snapshot.behind,
       outboxLeft: snapshot.outboxLeft, unacked: snapshot.unacked,
       deadLettered: { expected: opts.malformed * landedConsumers, actual: dlqInfo?.state.messages ?? 0 },
-      restarts, startFailures, serverErrors: { count: serverErrors.count, samples: [...serverErrors.samples] }, durationS: Math.round((Date.now() - started) / 1000), failures,
+      restarts, startFailures, serverErrors: { count: serverErrors.count, unavailable: serverErrors.unavailable, samples: [...serverErrors.samples] },
+      duringPostgresRestart, durationS: Math.round((Date.now() - started) / 1000), failures,
     };
     if (summary.lost || summary.doubled) failures.push(`landings: ${summary.lost} lost, ${summary.doubled} doubled`);
     if (summary.deployable.actual !== summary.deployable.expected) failures.push(`deployable is r${summary.deployable.actual}, the model says r${summary.deployable.expected}`);
@@ -401,6 +440,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
       const stuck = consumers.filter((c) => c.pending + c.ackPending > 0).map((c) => `${c.name} (${c.pending} pending, ${c.ackPending} unacknowledged)`);
       failures.push(`${summary.unacked} messages pending or unacknowledged: ${stuck.join(', ')}`);
     }
+    const otherServerErrors = serverErrors.count - serverErrors.unavailable;
+    if (otherServerErrors) failures.push(`${otherServerErrors} answers were a 5xx other than 503: ${serverErrors.samples.join('; ')}`);
+    const probedBadly = Object.entries(duringPostgresRestart).filter(([status]) => status !== '200' && status !== '503' && !status.startsWith('no answer'));
+    if (probedBadly.length) failures.push(`while Postgres restarted, reads were answered ${JSON.stringify(Object.fromEntries(probedBadly))}: only 200 or 503 will do`);
     if (summary.deadLettered.actual !== summary.deadLettered.expected) failures.push(`dead-letter stream holds ${summary.deadLettered.actual}, expected ${summary.deadLettered.expected}`);
     if (failures.length) {
       // What rollout thinks, for whoever reads the failure.

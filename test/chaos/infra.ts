@@ -3,7 +3,7 @@
  * anything else on the machine: a Postgres cluster made with the system's initdb in a
  * temporary directory, and nats-server processes (one, or a three-node JetStream cluster).
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -34,6 +34,12 @@ function asPostgres(bin: string, args: string[]): void {
   else execFileSync(bin, args, { stdio: 'pipe' });
 }
 
+/** The same without blocking this process, so requests it has in flight go on meanwhile. */
+function asPostgresAsync(bin: string, args: string[]): Promise<void> {
+  const [cmd, argv] = process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
+  return new Promise((resolve, reject) => execFile(cmd, argv, (err) => (err ? reject(err) : resolve())));
+}
+
 /**
  * fsync is off (a process crash keeps what the OS holds; only a machine crash would lose it) but
  * synchronous_commit stays on: with it off, a commit is acknowledged before its WAL is written,
@@ -45,23 +51,22 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
   const data = join(dir, 'data');
   asPostgres(pgBin('initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
   const port = await freePort();
-  const start = () =>
-    asPostgres(pgBin('pg_ctl'), [
-      '-D', data, '-l', join(dir, 'postgres.log'), '-w', '-t', '60',
-      '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off`,
-      'start',
-    ]);
-  const stop = (mode: 'immediate' | 'fast') => asPostgres(pgBin('pg_ctl'), ['-D', data, '-m', mode, '-w', 'stop']);
-  start();
+  const startArgs = [
+    '-D', data, '-l', join(dir, 'postgres.log'), '-w', '-t', '60',
+    '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off`,
+    'start',
+  ];
+  const stopArgs = (mode: 'immediate' | 'fast') => ['-D', data, '-m', mode, '-w', 'stop'];
+  asPostgres(pgBin('pg_ctl'), startArgs);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     restart: async () => {
-      stop('immediate');
-      start();
+      await asPostgresAsync(pgBin('pg_ctl'), stopArgs('immediate'));
+      await asPostgresAsync(pgBin('pg_ctl'), startArgs);
     },
     stop: async () => {
       try {
-        stop('fast');
+        asPostgres(pgBin('pg_ctl'), stopArgs('fast'));
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

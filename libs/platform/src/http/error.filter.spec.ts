@@ -17,4 +17,17 @@ describe('errorBody', () => {
     expect(errorBody(queryFailed('23505', 'duplicate key value violates unique constraint "x"'))).toEqual({ statusCode: 500, error: 'INTERNAL', message: 'internal error' });
     expect(errorBody(queryFailed('22012', 'division by zero'))).toEqual({ statusCode: 500, error: 'INTERNAL', message: 'internal error' });
   });
+
+  it('answers 503, so the client tries again, when Postgres is away or aborted the transaction for a concurrent one', () => {
+    const unavailable = { statusCode: 503, error: 'UNAVAILABLE', message: 'the database or the message broker is unavailable for a moment: try again' };
+    // An immediate stop cuts queries in flight (seen in the cluster chaos run as a 500).
+    expect(errorBody(new Error('Connection terminated unexpectedly'))).toEqual(unavailable);
+    expect(errorBody(queryFailed('57P01', 'terminating connection due to administrator command'))).toEqual(unavailable);
+    expect(errorBody(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }))).toEqual(unavailable);
+    expect(errorBody(new Error('timeout exceeded when trying to connect'))).toEqual(unavailable);
+    expect(errorBody(queryFailed('40P01', 'deadlock detected'))).toEqual(unavailable);
+    expect(errorBody(queryFailed('40001', 'could not serialize access due to concurrent update'))).toEqual(unavailable);
+    // A lost NATS connection, from a route that publishes or asks NATS directly.
+    expect(errorBody(Object.assign(new Error('closed connection'), { name: 'ClosedConnectionError' }))).toEqual(unavailable);
+  });
 });

@@ -7,6 +7,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { throwError, type Observable } from 'rxjs';
+import { isOutage } from '@runway/messaging';
 import { DomainError, ERROR_STATUS, type ErrorCode } from '../errors';
 
 interface Reply {
@@ -28,9 +29,26 @@ export class ErrorFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<Reply>();
     const body = errorBody(exception);
     if (body.statusCode >= 500) this.logger.error({ err: exception }, 'request failed');
+    if (body.statusCode === 503) reply.header('retry-after', RETRY_AFTER_SECONDS);
     reply.status(body.statusCode).header('content-type', 'application/json; charset=utf-8').send(body);
   }
+}
 
+/** What a 503 tells the client to wait: Postgres and NATS come back, or a replica takes over, in about that. */
+export const RETRY_AFTER_SECONDS = '1';
+
+/** Postgres aborted the transaction to break a deadlock or keep it serialisable: trying again succeeds. */
+const CONCURRENCY_ABORTS = new Set(['40001', '40P01']);
+
+/**
+ * Failures that say nothing about the request: Postgres or NATS away for a moment (restarting,
+ * failing over, a connection cut mid-query), or a transaction aborted for a concurrent one.
+ * The client should try again, and is told so with a 503 rather than a 500.
+ */
+export function isTransient(e: unknown): boolean {
+  if (isOutage(e)) return true;
+  const code = (e as { driverError?: { code?: string }; code?: unknown })?.driverError?.code ?? (e as { code?: unknown })?.code;
+  return typeof code === 'string' && CONCURRENCY_ABORTS.has(code);
 }
 
 /** The body every error answers with, over Nest routes and Fastify routes alike. */
@@ -52,6 +70,9 @@ export function errorBody(e: unknown): { statusCode: number; error: string; mess
     const driver = (e as { name?: string; driverError?: { code?: string; message?: string } })?.name === 'QueryFailedError' ? (e as { driverError?: { code?: string; message?: string } }).driverError : undefined;
     if (driver?.code && INPUT_DATA_EXCEPTIONS.has(driver.code)) {
       return { statusCode: 400, error: 'VALIDATION_FAILED', message: `a value in the request cannot be used: ${driver.message ?? driver.code}` };
+    }
+    if (isTransient(e)) {
+      return { statusCode: 503, error: 'UNAVAILABLE', message: 'the database or the message broker is unavailable for a moment: try again' };
     }
     return { statusCode: 500, error: 'INTERNAL', message: 'internal error' };
 }

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Role } from '@runway/contracts';
 import type { Principal } from '../auth/auth.decorators';
 import { Authenticator } from '../auth/authenticator';
-import { errorBody } from './error.filter';
+import { errorBody, RETRY_AFTER_SECONDS } from './error.filter';
 import { UNMETERED } from './rate-limit';
 
 export interface FastRequest {
@@ -48,6 +48,7 @@ export function registerFastRoute(app: NestFastifyApplication, logger: Logger, r
       } catch (e) {
         const body = errorBody(e);
         if (body.statusCode >= 500) logger.error({ err: e }, 'request failed');
+        if (body.statusCode === 503) reply.header('retry-after', RETRY_AFTER_SECONDS);
         return reply.status(body.statusCode).send(body);
       }
     },

@@ -18,7 +18,7 @@ import { headers as natsHeaders } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import type { DataSource, EntityManager } from 'typeorm';
-import { type CloudEvent, eventDefinitionOf, parseEvent, Subjects, subjectToken } from '@runway/contracts';
+import { type CloudEvent, durableName, eventDefinitionOf, parseEvent, Subjects } from '@runway/contracts';
 import { runInScope } from './event-context';
 import { failpoint } from './failpoint';
 import type { MessagingLogger } from './logger';
@@ -52,10 +52,8 @@ export interface EventConsumerOptions {
   logger: MessagingLogger;
 }
 
-export function durableName(service: string, type: string, key?: string): string {
-  const base = `${service}__${type}`.replace(/[^A-Za-z0-9_-]/g, '_');
-  return key ? `${base}__${subjectToken(key)}` : base;
-}
+// Defined beside the subjects, which NATS permissions are written in; exported here as before.
+export { durableName };
 
 /** True for errors that redelivery can never fix: the event itself is the problem. */
 export function isPoison(err: unknown): boolean {

@@ -146,7 +146,9 @@ export class EventConsumer {
   }
 
   private async ensureConsumer(): Promise<void> {
-    const jsm = await jetstreamManager(this.nc);
+    // No account check ($JS.API.INFO): the consumer lookup below fails just as clearly without
+    // JetStream, and an agent's NATS user is not allowed to read its account's figures.
+    const jsm = await jetstreamManager(this.nc, { checkAPI: false });
     const concurrency = this.options.concurrency ?? 1;
     const config = {
       durable_name: this.durable,

@@ -1,5 +1,6 @@
 /** The `runway` command line: global options, every command group, errors and exit codes. */
 import { Command, CommanderError, Option } from 'commander';
+import { registerAgent } from './commands/agent';
 import { registerCowboys } from './commands/cowboys';
 import { registerFlags } from './commands/flags';
 import { registerPromotion } from './commands/promotion';
@@ -34,7 +35,7 @@ Environment:
 export function buildProgram(deps: Deps, onExitCode: (code: number) => void): Command {
   const program = new Command('runway');
   program
-    .description('Runway from the command line: revisions and QA, the deployable revision, promotion, rollouts, servers, cowboys, feature flags')
+    .description('Runway from the command line: revisions and QA, the deployable revision, promotion, rollouts, servers, cowboys, feature flags, agents')
     .version(VERSION, '-V, --version')
     .option('--json', 'print JSON for scripts instead of tables')
     .option('--config <path>', 'config file (default: $RUNWAY_CONFIG, else ~/.config/runway/config.json)')
@@ -53,7 +54,7 @@ export function buildProgram(deps: Deps, onExitCode: (code: number) => void): Co
     const code = await fn(ctx, ...args.slice(0, -2), opts);
     if (typeof code === 'number') onExitCode(code);
   };
-  for (const register of [registerStatus, registerRevisions, registerPromotion, registerRollout, registerCowboys, registerFlags]) register(program, action);
+  for (const register of [registerStatus, registerRevisions, registerPromotion, registerRollout, registerCowboys, registerFlags, registerAgent]) register(program, action);
   return program;
 }
 

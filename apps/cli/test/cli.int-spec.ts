@@ -3,10 +3,11 @@
  * processes on real Postgres and NATS JetStream. Every command runs as its own process and is
  * judged by its output and exit code, as a person or a script would judge it.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually, freePort, randomSha, TEST_ADMIN_TOKEN } from '@runway/testing';
+import { eventually, freePort, natsServerBinary, randomSha, TEST_ADMIN_TOKEN } from '@runway/testing';
 // tools/stack.cjs is the repository's process launcher (not an Nx project); the e2e tests use it too.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { issueToken } from '../../../tools/stack.cjs';
@@ -58,7 +59,7 @@ describe('runway CLI (real binary, real services)', () => {
     const commands = [
       ['status'], ['config'], ['revisions'], ['qa'], ['deployable'], ['land'], ['promote'], ['promotions'], ['lock'], ['unlock'], ['servers'], ['hold'], ['release'],
       ['rollout'], ['rollout', 'watch'], ['rollout', 'list'], ['cowboys'], ['cowboys', 'add'], ['cowboys', 'check'], ['flags'], ['flags', 'get'], ['flags', 'set'],
-      ['flags', 'edit'], ['flags', 'explain'], ['flags', 'log'],
+      ['flags', 'edit'], ['flags', 'explain'], ['flags', 'log'], ['agent'], ['agent', 'nats-permissions'],
     ];
     for (const c of commands) {
       const r = await cli(admin, ...c, '--help');
@@ -93,6 +94,28 @@ describe('runway CLI (real binary, real services)', () => {
     const forbidden = await cli(qa, 'lock', 'QA may not lock promotion');
     expect(forbidden.code).toBe(3);
     expect(forbidden.stderr).toMatch(/promotion: 403/);
+  });
+
+  it("prints an agent's nats-server user, which nats-server accepts, without calling any service", async () => {
+    const offline = cliEnv(rw, undefined, { RUNWAY_ROLLOUT_URL: `http://127.0.0.1:${await freePort()}` });
+    const text = await cli(offline, 'agent', 'nats-permissions', 'app1.lpnet', '--namespace', 'prod');
+    expect({ code: text.code, stderr: text.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(text.stdout).toContain('"prod.runway.deploy.reported.v1.app1_lpnet"');
+    expect(text.stdout).toContain('password: $AGENT_APP1_LPNET_NATS_PASSWORD');
+    const json = await parsed(offline, 'agent', 'nats-permissions', 'app1.lpnet', '--namespace', 'prod');
+    expect(json).toMatchObject({ host: 'app1.lpnet', user: 'app1.lpnet', inboxPrefix: '_INBOX.prod.agent.app1_lpnet' });
+    expect(json.permissions.subscribe.allow).toEqual(['_INBOX.prod.agent.app1_lpnet.>']);
+
+    // nats-server itself checks the text, pasted as it is, with the password in its environment.
+    const dir = mkdtempSync(join(tmpdir(), 'runway-cli-nats-'));
+    writeFileSync(join(dir, 'nats.conf'), `jetstream { store_dir: "${dir}" }\nauthorization {\n  users: [\n${text.stdout}\n  ]\n}\n`);
+    const check = (env: Record<string, string>) => spawnSync(natsServerBinary()!, ['-t', '-c', join(dir, 'nats.conf')], { encoding: 'utf8', env });
+    const ok = check({ AGENT_APP1_LPNET_NATS_PASSWORD: 'pw' });
+    expect({ status: ok.status, out: ok.stdout + ok.stderr }).toMatchObject({ status: 0 });
+    expect(check({}).status).not.toBe(0); // no password variable, no server
+
+    expect((await cli(offline, 'agent', 'nats-permissions', 'app1 >')).code).toBe(2);
+    expect((await cli(offline, 'agent', 'nats-permissions', 'app1', '--namespace', 'a.b')).code).toBe(2);
   });
 
   it('exits 1 when a service cannot be reached', async () => {

@@ -10,7 +10,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import {
-  type AgentHeartbeatV1, type CloudEvent, type CowboyAppliedV1, type DeployProgressV1, type DeployReportedV1, type DeployRequestedV1, type DeployStatus, type EventDefinition,
+  AGENT_SERVICE, agentInboxPrefix, type AgentHeartbeatV1, type CloudEvent, type CowboyAppliedV1, type DeployProgressV1, type DeployReportedV1, type DeployRequestedV1, type DeployStatus, type EventDefinition,
   Events, Subjects,
 } from '@runway/contracts';
 import { connectNats, EventConsumer, failpoint } from '@runway/messaging';
@@ -40,13 +40,17 @@ export class Agent {
 
   async start(): Promise<void> {
     this.nc = await connectNats(
-      { servers: this.env.NATS_URL, name: `runway-agent-${this.env.AGENT_HOST}`, token: this.env.NATS_TOKEN, user: this.env.NATS_USER, password: this.env.NATS_PASSWORD },
+      {
+        servers: this.env.NATS_URL, name: `runway-agent-${this.env.AGENT_HOST}`, token: this.env.NATS_TOKEN, user: this.env.NATS_USER, password: this.env.NATS_PASSWORD,
+        // Replies on an inbox of this host's own: its NATS user may subscribe nowhere else (see agentNatsPermissions).
+        inboxPrefix: agentInboxPrefix(this.subjects, this.env.AGENT_HOST),
+      },
       this.log,
     );
     this.js = jetstream(this.nc);
     await this.register();
     this.consumer = new EventConsumer(this.nc, this.subjects, (e, ctx) => this.onDeployRequested(e as CloudEvent<DeployRequestedV1>, ctx.working), {
-      service: 'agent', type: Events.DeployRequested.type, key: this.env.AGENT_HOST, logger: this.log, ackWaitMs: this.env.AGENT_ACK_WAIT_MS,
+      service: AGENT_SERVICE, type: Events.DeployRequested.type, key: this.env.AGENT_HOST, logger: this.log, ackWaitMs: this.env.AGENT_ACK_WAIT_MS,
     });
     await retry(() => this.consumer.start(), this.log, 'waiting for the event stream');
     this.heartbeat = setInterval(() => void this.sendHeartbeat(), this.env.AGENT_HEARTBEAT_MS);

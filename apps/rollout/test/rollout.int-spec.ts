@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { type DeployReportedV1, Events } from '@runway/contracts';
+import { type AgentHeartbeatV1, type CloudEvent, type DeployReportedV1, Events } from '@runway/contracts';
 import { durableName } from '@runway/messaging';
 import { apiClient, eventually, randomSha } from '@runway/testing';
 import { deployOf, maxOf, minOf, Rig, sleep, span, tomorrowAt } from './rig';
@@ -326,6 +326,40 @@ describe('rollout: an agent acts only for its own host', () => {
     expect(after.failure).toBeNull();
     expect(deployOf(after, 'app1')).toMatchObject({ status: 'succeeded', outputTail: d.outputTail });
     expect((await rig.servers()).app1.runningRevision).toBe(sha);
+  });
+
+  it("dead-letters a heartbeat about app1 published on app2's subject, and changes nothing in rollout", async () => {
+    const forgedSha = randomSha();
+    const data: AgentHeartbeatV1 = { host: 'app1', environment: 'lpnet', runningRevision: forgedSha, agentVersion: '0.1.0', uptimeS: 1 };
+    // A day ahead: applied, it would stick, since rollout keeps the newest heartbeat of a host.
+    const forged: CloudEvent<AgentHeartbeatV1> = {
+      specversion: '1.0', id: randomUUID(), source: 'runway/agent/app2', type: Events.AgentHeartbeat.type, subject: 'app1',
+      time: new Date(Date.now() + 24 * 3600_000).toISOString(), datacontenttype: 'application/json', correlationid: randomUUID(), data,
+    };
+    const onApp2 = rig.subjects.event(Events.AgentHeartbeat.type, 'app2');
+    await jetstream(rig.nc).publish(onApp2, JSON.stringify(forged), { msgID: forged.id });
+
+    const dlq = await jetstream(rig.nc).streams.get(rig.subjects.deadLetterStream);
+    const dead = await eventually(
+      async () => {
+        const m = await dlq.getMessage({ last_by_subj: rig.subjects.deadLetter(onApp2) }).catch(() => null);
+        return m && JSON.parse(new TextDecoder().decode(m.data)).id === forged.id ? m : null;
+      },
+      { what: 'the misdirected heartbeat dead-lettered' },
+    );
+    expect(dead.header.get('Runway-Dead-Letter-Reason')).toBe(
+      `subject: ${onApp2} is not the subject of this event's key app1 (${rig.subjects.event(Events.AgentHeartbeat.type, 'app1')})`,
+    );
+    expect(dead.header.get('Runway-Original-Subject')).toBe(onApp2);
+
+    // Real heartbeats go on meanwhile; none of the forged one's values may show up.
+    await sleep(1500);
+    const servers = (await rig.admin.get('/servers')).body as { host: string; runningRevision: string | null; lastHeartbeatAt: string }[];
+    for (const host of ['app1', 'app2']) {
+      const s = servers.find((x) => x.host === host)!;
+      expect(s.runningRevision).not.toBe(forgedSha);
+      expect(new Date(s.lastHeartbeatAt).getTime()).toBeLessThan(Date.now() + 60_000);
+    }
   });
 });
 

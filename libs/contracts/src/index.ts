@@ -14,3 +14,4 @@ export * from './events/rollout.events';
 export * from './events/cowboy.events';
 export * from './events/flag.events';
 export * from './events/auth.events';
+export * from './agent-permissions';

@@ -85,6 +85,15 @@ function channelOf(type: string): EventChannel {
   return eventDefinitionOf(type)?.channel ?? 'events';
 }
 
+/**
+ * The name of `service`'s durable consumer of `type` (for one key, when given). It is part of
+ * what NATS permissions name (an agent may use its own consumer only), so it lives here.
+ */
+export function durableName(service: string, type: string, key?: string): string {
+  const base = `${service}__${type}`.replace(/[^A-Za-z0-9_-]/g, '_');
+  return key ? `${base}__${subjectToken(key)}` : base;
+}
+
 /** A key turned into one NATS subject token: no dots, spaces or wildcards. */
 export function subjectToken(key: string): string {
   const t = key.replace(/[^A-Za-z0-9_-]/g, '_');

@@ -1,4 +1,11 @@
-import { backoffMs, durableName, isOutage, isPoison } from './event-consumer';
+import { type CloudEvent, Events, Subjects } from '@runway/contracts';
+import { backoffMs, durableName, isOutage, isPoison, subjectMismatch } from './event-consumer';
+
+function event(type: string, data: object): CloudEvent<object> {
+  return {
+    specversion: '1.0', id: 'e1', source: 'test', type, time: new Date(0).toISOString(), datacontenttype: 'application/json', correlationid: 'c1', data,
+  };
+}
 
 /** Shaped like TypeORM's QueryFailedError wrapping a pg error. */
 function queryFailed(code: string, message = 'query failed'): Error {
@@ -82,5 +89,48 @@ describe('backoffMs', () => {
       expect(ms).toBeGreaterThanOrEqual(800);
       expect(ms).toBeLessThanOrEqual(1200);
     }
+  });
+});
+
+describe('subjectMismatch', () => {
+  const heartbeat = (host: string) => event(Events.AgentHeartbeat.type, { host, environment: 'lpnet', agentVersion: '0.1.0', uptimeS: 1 });
+
+  it.each([['no namespace', ''], ['a namespace', 'ns1']])('accepts an event on its own key\'s subject (%s)', (_what, ns) => {
+    const s = new Subjects(ns);
+    expect(subjectMismatch(s, s.event(Events.AgentHeartbeat.type, 'app1'), heartbeat('app1'))).toBeUndefined();
+    const report = event(Events.DeployReported.type, { deployId: 'd', rolloutId: 'r', host: 'app1.lpnet', revision: 'abcdef1', status: 'started' });
+    expect(subjectMismatch(s, s.event(Events.DeployReported.type, 'app1.lpnet'), report)).toBeUndefined();
+    const promoted = event(Events.Promoted.type, { branch: 'production-stable' });
+    expect(subjectMismatch(s, s.event(Events.Promoted.type, 'production-stable'), promoted)).toBeUndefined();
+  });
+
+  it("refuses a heartbeat about app1 on app2's subject, naming both", () => {
+    const s = new Subjects();
+    expect(subjectMismatch(s, 'telemetry.runway.agent.heartbeat.v1.app2', heartbeat('app1'))).toBe(
+      "subject: telemetry.runway.agent.heartbeat.v1.app2 is not the subject of this event's key app1 (telemetry.runway.agent.heartbeat.v1.app1)",
+    );
+  });
+
+  it('refuses a deploy report for another host, another namespace, or a key made to look alike', () => {
+    const s = new Subjects('ns1');
+    const report = event(Events.DeployReported.type, { deployId: 'd', rolloutId: 'r', host: 'app1', revision: 'abcdef1', status: 'succeeded' });
+    expect(subjectMismatch(s, s.event(Events.DeployReported.type, 'app2'), report)).toMatch(/is not the subject of this event's key app1/);
+    expect(subjectMismatch(s, new Subjects('ns2').event(Events.DeployReported.type, 'app1'), report)).toMatch(/key app1/);
+    expect(subjectMismatch(s, `${s.event(Events.DeployReported.type, 'app1')}.extra`, report)).toMatch(/key app1/);
+    expect(subjectMismatch(s, s.allOf(Events.DeployReported.type), report)).toMatch(/key app1/);
+  });
+
+  it('compares subject tokens, so a dotted host name is accepted on its token and named as given', () => {
+    const s = new Subjects();
+    const cowboy = event(Events.CowboyApplied.type, { host: 'app1.lpnet', patchHash: 'abcdef1' });
+    expect(subjectMismatch(s, s.event(Events.CowboyApplied.type, 'app1.lpnet'), cowboy)).toBeUndefined();
+    expect(subjectMismatch(s, 'runway.cowboy.applied.v1.app2_lpnet', cowboy)).toMatch(/key app1\.lpnet \(runway\.cowboy\.applied\.v1\.app1_lpnet\)$/);
+  });
+
+  it('answers a reason, rather than throwing, for an unknown type or a key it cannot read', () => {
+    const s = new Subjects();
+    expect(subjectMismatch(s, 'runway.nothing.v1.x', event('runway.nothing.v1', {}))).toMatch(/unknown event type/);
+    const broken = { ...heartbeat('app1'), data: null as unknown as object };
+    expect(subjectMismatch(s, 'telemetry.runway.agent.heartbeat.v1.app1', broken)).toMatch(/^subject: the key of this event cannot be read/);
   });
 });

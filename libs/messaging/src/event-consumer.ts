@@ -1,8 +1,9 @@
 /**
  * One durable JetStream pull consumer for one event type, and what happens to each message:
  *
- *   - it is parsed and validated against the catalogue; a message that is not a valid event
- *     goes to the dead-letter stream with the reason, and is terminated;
+ *   - it is parsed and validated against the catalogue; a message that is not a valid event,
+ *     or that travels on a subject other than its own key's (an agent's heartbeat on another
+ *     host's subject, say), goes to the dead-letter stream with the reason, and is terminated;
  *   - with a DataSource, the event id is claimed in the inbox and the handler runs in the same
  *     transaction, so a redelivered event is acknowledged without being applied again;
  *   - success acks; a poison error (the handler says the event can never succeed) dead-letters;
@@ -17,7 +18,7 @@ import { headers as natsHeaders } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import type { DataSource, EntityManager } from 'typeorm';
-import { type CloudEvent, parseEvent, Subjects, subjectToken } from '@runway/contracts';
+import { type CloudEvent, durableName, eventDefinitionOf, parseEvent, Subjects } from '@runway/contracts';
 import { runInScope } from './event-context';
 import { failpoint } from './failpoint';
 import type { MessagingLogger } from './logger';
@@ -51,10 +52,8 @@ export interface EventConsumerOptions {
   logger: MessagingLogger;
 }
 
-export function durableName(service: string, type: string, key?: string): string {
-  const base = `${service}__${type}`.replace(/[^A-Za-z0-9_-]/g, '_');
-  return key ? `${base}__${subjectToken(key)}` : base;
-}
+// Defined beside the subjects, which NATS permissions are written in; exported here as before.
+export { durableName };
 
 /** True for errors that redelivery can never fix: the event itself is the problem. */
 export function isPoison(err: unknown): boolean {
@@ -79,6 +78,25 @@ export function isOutage(err: unknown): boolean {
   return /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly)/i.test(
     e?.message ?? '',
   );
+}
+
+/**
+ * Why `event` may not travel on `subject`, or undefined when it may. The subject is what NATS
+ * permissions see: an agent allowed to publish only on its own host's subjects must not get to
+ * speak for another host by naming it in the payload. So the subject must be exactly the one
+ * the catalogue's key of the payload gives.
+ */
+export function subjectMismatch(subjects: Subjects, subject: string, event: CloudEvent<object>): string | undefined {
+  const def = eventDefinitionOf(event.type);
+  if (!def) return `type: unknown event type "${event.type}"`;
+  let key: string;
+  try {
+    key = def.key(event.data);
+  } catch (e) {
+    return `subject: the key of this event cannot be read (${(e as Error)?.message ?? String(e)})`;
+  }
+  const expected = subjects.event(event.type, key);
+  return subject === expected ? undefined : `subject: ${subject} is not the subject of this event's key ${key} (${expected})`;
 }
 
 export function backoffMs(deliveryCount: number): number {
@@ -128,7 +146,9 @@ export class EventConsumer {
   }
 
   private async ensureConsumer(): Promise<void> {
-    const jsm = await jetstreamManager(this.nc);
+    // No account check ($JS.API.INFO): the consumer lookup below fails just as clearly without
+    // JetStream, and an agent's NATS user is not allowed to read its account's figures.
+    const jsm = await jetstreamManager(this.nc, { checkAPI: false });
     const concurrency = this.options.concurrency ?? 1;
     const config = {
       durable_name: this.durable,
@@ -187,6 +207,8 @@ export class EventConsumer {
     const event = parsed.event;
     const subjectType = this.subjects.typeOf(m.subject);
     if (event.type !== subjectType) return this.deadLetter(m, `type: "${event.type}" does not match subject ${m.subject}`);
+    const misdirected = subjectMismatch(this.subjects, m.subject, event);
+    if (misdirected) return this.deadLetter(m, misdirected);
     if (this.options.skip?.(event)) {
       m.ack();
       eventsConsumed.inc({ type, consumer, outcome: 'skipped' });

@@ -17,6 +17,8 @@ export interface NatsSettings {
   token?: string;
   user?: string;
   password?: string;
+  /** Where replies arrive (`_INBOX` by default): a client whose NATS user may subscribe only under its own prefix needs it. */
+  inboxPrefix?: string;
 }
 
 export interface StreamSettings {
@@ -42,6 +44,7 @@ export async function connectNats(settings: NatsSettings, logger?: MessagingLogg
     token: settings.token,
     user: settings.user,
     pass: settings.password,
+    inboxPrefix: settings.inboxPrefix,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
     waitOnFirstConnect: true,
@@ -50,7 +53,9 @@ export async function connectNats(settings: NatsSettings, logger?: MessagingLogg
   if (logger) {
     void (async () => {
       for await (const s of nc.status()) {
-        if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error') logger.warn({ nats: s.type }, `nats ${s.type}`);
+        // An error is how the server's refusals arrive (a permissions violation): say which.
+        if (s.type === 'error') logger.warn({ nats: s.type, err: s.error?.message }, `nats ${s.type}`);
+        else if (s.type === 'disconnect' || s.type === 'reconnect') logger.warn({ nats: s.type }, `nats ${s.type}`);
       }
     })().catch(() => undefined);
   }

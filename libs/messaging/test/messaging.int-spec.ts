@@ -123,6 +123,25 @@ describe('messaging on real Postgres and NATS', () => {
     }, { what: 'nothing left unacknowledged', timeoutMs: 8000 });
   });
 
+  it("dead-letters an event published on another key's subject, naming both, and applies nothing", async () => {
+    await consume().start();
+    const js = jetstream(h.nc);
+    const misdirected = envelope(landed());
+    const elsewhere = h.subjects.event(Events.RevisionLanded.type, 'production-devel');
+    await js.publish(elsewhere, JSON.stringify(misdirected));
+    const good = envelope(landed());
+    await js.publish(h.subjects.event(Events.RevisionLanded.type, 'stable'), JSON.stringify(good));
+    await eventually(async () => (await h.effects()).some((x) => x.event_id === good.id), { what: 'the well-addressed event applied' });
+    const [dead] = await eventually(async () => {
+      const d = await deadLetters(h.nc, h.subjects.deadLetterStream);
+      return d.length === 1 ? d : null;
+    }, { what: 'one dead letter' });
+    expect(dead.subject).toBe(elsewhere);
+    expect(JSON.parse(dead.body).id).toBe(misdirected.id);
+    expect(dead.reason).toBe(`subject: ${elsewhere} is not the subject of this event's key stable (${h.subjects.event(Events.RevisionLanded.type, 'stable')})`);
+    expect((await h.effects()).map((x) => x.event_id)).toEqual([good.id]);
+  });
+
   it('retries a failing handler with back-off, applying the effect once it succeeds', async () => {
     let calls = 0;
     await consume(async () => {

@@ -222,6 +222,29 @@ describe('flags service', () => {
     expect((await apiClient(sut.svc.url).get('/tokens/me')).status).toBe(401);
     expect((await sdk.post('/ofrep/v1/evaluate/flags/beta', { context: {} })).status).toBe(200);
   });
+  it("says who saw an undocumented flag: an SDK's later counts of it do not make it the server's", async () => {
+    const sdk = await sut.clientWith(['sdk'], 'app-server');
+    const sourceOf = async (name: string) => ((await api.get('/undocumented')).body.flags as { name: string; source: string; lastSeen: string }[]).find((f) => f.name === name);
+    expect((await sdk.post('/usage', { evaluations: { 'sdk-seen': 2 }, undocumentedFlags: ['sdk-seen'], undocumentedScopes: [] })).status).toBe(202);
+    const first = await eventually(async () => (await sourceOf('sdk-seen')) ?? null, { what: 'the sdk sighting' });
+    expect(first.source).toBe('sdk');
+    // An SDK names an undocumented flag once; its next batches only count it.
+    expect((await sdk.post('/usage', { evaluations: { 'sdk-seen': 5 }, undocumentedFlags: [], undocumentedScopes: [] })).status).toBe(202);
+    const pg = new Client({ connectionString: sut.db.url });
+    await pg.connect();
+    try {
+      await eventually(async () => {
+        const { rows } = await pg.query(`SELECT evaluations FROM flags.usage WHERE flag = 'sdk-seen'`);
+        return Number(rows[0]?.evaluations ?? 0) >= 7 ? true : null;
+      }, { what: 'the later counts flushed' });
+    } finally {
+      await pg.end();
+    }
+    expect((await sourceOf('sdk-seen'))!.source).toBe('sdk');
+    // What the server itself evaluated is the server's.
+    await api.post('/ofrep/v1/evaluate/flags/server-seen', { context: {} });
+    expect((await eventually(async () => (await sourceOf('server-seen')) ?? null, { what: 'the server sighting' })).source).toBe('server');
+  });
 });
 
 describe('flags on two replicas', () => {

@@ -48,6 +48,8 @@ export class FlagsService implements OnModuleInit, OnModuleDestroy {
   private pendingCounts = new Map<string, number>();
   private pendingScopes = new Set<string>();
   private sdkFlags = new Set<string>();
+  /** Flags this replica evaluated itself; only these are sightings by the server (SDKs report their own). */
+  private serverFlags = new Set<string>();
   private sdkScopes = new Set<string>();
 
   constructor(
@@ -120,8 +122,16 @@ export class FlagsService implements OnModuleInit, OnModuleDestroy {
   }
 
   private retire(old: FlagEvaluator): void {
-    for (const [flag, n] of old.takeCounts()) this.pendingCounts.set(flag, (this.pendingCounts.get(flag) ?? 0) + n);
+    this.takeServerCounts(old);
     for (const s of old.unknownScopesSeen) this.pendingScopes.add(s);
+  }
+
+  /** What an evaluator counted goes into the pending counts, and its flags into the server's sightings. */
+  private takeServerCounts(e: FlagEvaluator): void {
+    for (const [flag, n] of e.takeCounts()) {
+      this.pendingCounts.set(flag, (this.pendingCounts.get(flag) ?? 0) + n);
+      this.serverFlags.add(flag);
+    }
   }
 
   rulesText(filter: { flag?: string; scope?: string }): { version: number; text: string; rules: Rule[] } {
@@ -288,18 +298,21 @@ export class FlagsService implements OnModuleInit, OnModuleDestroy {
 
   async flushUsage(): Promise<void> {
     const e = this.evaluator;
-    for (const [flag, n] of e.takeCounts()) this.pendingCounts.set(flag, (this.pendingCounts.get(flag) ?? 0) + n);
+    this.takeServerCounts(e);
     for (const s of e.unknownScopesSeen) this.pendingScopes.add(s);
     e.unknownScopesSeen.clear();
     const counts = this.pendingCounts;
     const scopes = [...this.pendingScopes];
     const sdkFlags = [...this.sdkFlags];
     const sdkScopes = [...this.sdkScopes];
+    const serverFlags = [...this.serverFlags];
     this.pendingCounts = new Map();
     this.pendingScopes.clear();
     this.sdkFlags.clear();
     this.sdkScopes.clear();
-    const undocumented = [...counts.keys()].filter((f) => e.doc(f) === undefined);
+    this.serverFlags.clear();
+    // Counts include what SDKs evaluated: a flag only they saw is not the server's sighting.
+    const undocumented = serverFlags.filter((f) => e.doc(f) === undefined);
     const at = new Date();
     try {
       await this.repo.recordUsage(counts, at);
@@ -313,6 +326,7 @@ export class FlagsService implements OnModuleInit, OnModuleDestroy {
       for (const s of scopes) this.pendingScopes.add(s);
       for (const f of sdkFlags) this.sdkFlags.add(f);
       for (const s of sdkScopes) this.sdkScopes.add(s);
+      for (const f of serverFlags) this.serverFlags.add(f);
       throw err;
     }
   }

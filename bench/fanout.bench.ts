@@ -36,10 +36,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { connect, type Msg, nanos, type NatsConnection, type Subscription } from '@nats-io/transport-node';
-import {
-  type CloudEvent, type DeployRequestedV1, Events, parseEvent, type PromotedV1, Subjects, subjectToken,
-} from '@runway/contracts';
-import { durableName } from '@runway/messaging';
+import { type CloudEvent, type DeployRequestedV1, durableName, Events, parseEvent, type PromotedV1, Subjects, subjectToken } from '@runway/contracts';
 import { createIsolatedDatabase, dropNamespace, freePort, randomSha, TEST_ADMIN_TOKEN, uniqueNamespace } from '@runway/testing';
 import { Client } from 'pg';
 import { type ProcessHandle, startService } from '../tools/stack.cjs';

@@ -22,7 +22,7 @@ it('loses nothing, doubles nothing and agrees with the model through kills and r
   expect(summary.deadLettered.actual).toBe(summary.deadLettered.expected);
   expect(summary.restarts.nats).toBe(1);
   expect(summary.restarts.postgres).toBe(1);
-  // Reads in flight while Postgres was down were answered, and with a 503 (try again), never a 500.
+  // Reads were in flight while Postgres was down, and some met it away: runChaos fails on any
+  // answer to them but 200 or 503 (summary.failures, above), so a 500 there fails this test.
   expect(summary.duringPostgresRestart['503']).toBeGreaterThan(0);
-  expect(Object.keys(summary.duringPostgresRestart).filter((s) => s !== '200' && s !== '503' && !s.startsWith('no answer'))).toEqual([]);
 });

@@ -179,6 +179,42 @@ async function call(replicas: Replicas, name: ServiceName, method: string, path:
   throw lastError;
 }
 
+const NO_ANSWER = 'no answer (replica restarting)';
+
+/** While Postgres is away a read may succeed, or answer 503 (try again); a replica the monkey killed meanwhile does not answer. */
+function answeredWellDuringOutage(status: string): boolean {
+  return status === '200' || status === '503' || status === NO_ANSWER;
+}
+
+/**
+ * Runs `work` (a restart) while reads stay in flight on every replica of every service, from a
+ * moment before until a moment after; returns how many reads got each answer.
+ */
+async function readsThroughout(replicas: Replicas, work: () => Promise<void>): Promise<Record<string, number>> {
+  const answers: Record<string, number> = {};
+  let going = true;
+  const probes = SERVICES.flatMap((svc) =>
+    replicas.urls(svc).map(async (url) => {
+      while (going) {
+        const status = await fetch(`${url}${PROBE_PATHS[svc]}`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` }, signal: AbortSignal.timeout(10_000) })
+          .then(async (r) => {
+            await r.arrayBuffer();
+            return String(r.status);
+          })
+          .catch(() => NO_ANSWER);
+        answers[status] = (answers[status] ?? 0) + 1;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }),
+  );
+  await new Promise((r) => setTimeout(r, 200));
+  await work();
+  await new Promise((r) => setTimeout(r, 500));
+  going = false;
+  await Promise.all(probes);
+  return answers;
+}
+
 export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
   const started = Date.now();
   serverErrors.count = 0;
@@ -311,32 +347,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
       }
       if (p.revno === pgAt && opts.restartPostgres) {
         log(`chaos: r${p.revno} landed; restarting Postgres (immediate stop)`);
-        // Reads kept in flight on every replica of every service the whole time: each must be
-        // answered, and an answer from a service whose Postgres is away is a 503, never a 500.
-        let restarting = true;
-        const probes = SERVICES.flatMap((svc) =>
-          replicas.urls(svc).map(async (url) => {
-            const path = PROBE_PATHS[svc];
-            while (restarting) {
-              const status = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` }, signal: AbortSignal.timeout(10_000) })
-                .then(async (r) => {
-                  await r.arrayBuffer();
-                  return String(r.status);
-                })
-                .catch(() => 'no answer (replica restarting)');
-              duringPostgresRestart[status] = (duringPostgresRestart[status] ?? 0) + 1;
-              if (status !== '200' && status !== '503' && !status.startsWith('no answer') && serverErrors.samples.length < 10) {
-                serverErrors.samples.push(`GET ${path} while Postgres restarted → ${status}`);
-              }
-              await new Promise((r) => setTimeout(r, 20));
-            }
-          }),
-        );
-        await new Promise((r) => setTimeout(r, 200));
-        await pg.restart();
-        await new Promise((r) => setTimeout(r, 500));
-        restarting = false;
-        await Promise.all(probes);
+        Object.assign(duringPostgresRestart, await readsThroughout(replicas, () => pg.restart()));
         restarts.postgres++;
         log(`chaos: Postgres back; requests in flight meanwhile were answered ${JSON.stringify(duringPostgresRestart)}`);
       }
@@ -442,7 +453,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
     }
     const otherServerErrors = serverErrors.count - serverErrors.unavailable;
     if (otherServerErrors) failures.push(`${otherServerErrors} answers were a 5xx other than 503: ${serverErrors.samples.join('; ')}`);
-    const probedBadly = Object.entries(duringPostgresRestart).filter(([status]) => status !== '200' && status !== '503' && !status.startsWith('no answer'));
+    const probedBadly = Object.entries(duringPostgresRestart).filter(([status]) => !answeredWellDuringOutage(status));
     if (probedBadly.length) failures.push(`while Postgres restarted, reads were answered ${JSON.stringify(Object.fromEntries(probedBadly))}: only 200 or 503 will do`);
     if (summary.deadLettered.actual !== summary.deadLettered.expected) failures.push(`dead-letter stream holds ${summary.deadLettered.actual}, expected ${summary.deadLettered.expected}`);
     if (failures.length) {

@@ -14,8 +14,7 @@ import fc from 'fast-check';
 import { getMetadataStorage } from 'class-validator';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { eventDefinitionOf, parseEvent, Subjects } from '@runway/contracts';
-import { durableName } from '@runway/messaging';
+import { durableName, eventDefinitionOf, parseEvent, Subjects } from '@runway/contracts';
 
 export const FUZZ_RUNS = Math.max(1, Number(process.env.FUZZ_RUNS ?? 60));
 export const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);

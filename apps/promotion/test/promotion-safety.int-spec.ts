@@ -13,8 +13,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { type CloudEvent, Events, type PromotedV1, type PromotionHeldV1, type QaPassedV1, Subjects } from '@runway/contracts';
-import { durableName } from '@runway/messaging';
+import { type CloudEvent, durableName, Events, type PromotedV1, type PromotionHeldV1, type QaPassedV1, Subjects } from '@runway/contracts';
 import { type RunningService, startService } from '@runway/platform';
 import {
   apiClient, type ApiClient, createIsolatedDatabase, dropNamespace, eventually, type IsolatedDatabase, serviceTestEnv, TEST_ADMIN_TOKEN, uniqueNamespace,

@@ -8,8 +8,7 @@ import { startService } from '@runway/platform';
 import { randomUUID } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { type CloudEvent, Events, type PromotedV1, type QaPassedV1, Subjects } from '@runway/contracts';
-import { durableName } from '@runway/messaging';
+import { type CloudEvent, durableName, Events, type PromotedV1, type QaPassedV1, Subjects } from '@runway/contracts';
 import { type ApiClient, eventually, randomSha, startServiceUnderTest } from '@runway/testing';
 import { qaGate } from '../src/definition';
 

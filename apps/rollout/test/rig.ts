@@ -52,6 +52,11 @@ export interface Rollout {
   scheduledFor: string | null;
   failure: string | null;
   skipped: { host: string; reason: string }[];
+  /** The revisions it brings, its own and those of the rollouts it took over. */
+  revisions: string[];
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
   deploys: Deploy[];
 }
 

@@ -12,8 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { type AgentHeartbeatV1, type CloudEvent, type DeployReportedV1, Events } from '@runway/contracts';
-import { durableName } from '@runway/messaging';
+import { type AgentHeartbeatV1, type CloudEvent, type DeployReportedV1, durableName, Events } from '@runway/contracts';
 import { apiClient, eventually, randomSha } from '@runway/testing';
 import { deployOf, maxOf, minOf, Rig, sleep, span, tomorrowAt } from './rig';
 
@@ -474,6 +473,20 @@ describe('rollout: a slow preflight and an operator acting meanwhile', () => {
   const preflightRunning = (sha: string) =>
     eventually(async () => existsSync(marker) && readFileSync(marker, 'utf8').includes(sha), { what: `preflight running for ${sha}` });
 
+  /** A downtime promotion waits for its window; the window opens; a no-downtime promotion arrives while its preflight runs. */
+  async function promotedDuringPreflight(opts: { preflightFails: boolean }) {
+    rig.clock.set(tomorrowAt(9, 0));
+    const older = randomSha();
+    if (opts.preflightFails) writeFileSync(join(rig.dir, `fail-${older}`), '');
+    const r0 = await rig.rolloutOf(await rig.promote(older, 'downtime'));
+    expect(r0.status).toBe('waiting-window');
+    rig.clock.set(tomorrowAt(10, 5));
+    await preflightRunning(older);
+    const newer = randomSha();
+    const r1 = await rig.rolloutOf(await rig.promote(newer));
+    return { older, r0, newer, r1 };
+  }
+
   it('keeps a pause made while the preflight runs', async () => {
     rig.clock.set(tomorrowAt(9, 0));
     try {
@@ -496,15 +509,8 @@ describe('rollout: a slow preflight and an operator acting meanwhile', () => {
   }, 30_000);
 
   it('queues a promotion that arrives while the preflight runs, and deploys it after the one in preflight', async () => {
-    rig.clock.set(tomorrowAt(9, 0));
     try {
-      const older = randomSha();
-      const r0 = await rig.rolloutOf(await rig.promote(older, 'downtime'));
-      expect(r0.status).toBe('waiting-window');
-      rig.clock.set(tomorrowAt(10, 5));
-      await preflightRunning(older);
-      const newer = randomSha();
-      const r1 = await rig.rolloutOf(await rig.promote(newer));
+      const { older, r0, newer, r1 } = await promotedDuringPreflight({ preflightFails: false });
       // Superseding it here would let promotions that come faster than a preflight put the downtime deploy off for ever.
       expect({ older: (await rig.get(r0.id)).status, newer: r1.status, newerKind: r1.kind }).toEqual({ older: 'preflight', newer: 'queued', newerKind: 'no-downtime' });
       await rig.waitForStatus(r0.id, 'succeeded', 15_000);
@@ -516,19 +522,12 @@ describe('rollout: a slow preflight and an operator acting meanwhile', () => {
   }, 30_000);
 
   it('hands a DB change blocked by its preflight to the promotion queued behind it, which waits for its own preflight', async () => {
-    rig.clock.set(tomorrowAt(9, 0));
     try {
-      const older = randomSha();
-      writeFileSync(join(rig.dir, `fail-${older}`), '');
-      const r0 = await rig.rolloutOf(await rig.promote(older, 'downtime'));
-      rig.clock.set(tomorrowAt(10, 5));
-      await preflightRunning(older);
-      const newer = randomSha();
-      const r1 = await rig.rolloutOf(await rig.promote(newer));
+      const { older, r0, newer, r1 } = await promotedDuringPreflight({ preflightFails: true });
       expect(r1.status).toBe('queued');
       const done = await rig.waitForStatus(r1.id, 'succeeded', 15_000);
       // It carries the older one's DB change, so it waited for its window and ran its own preflight.
-      expect({ kind: done.kind, revisions: (done as unknown as { revisions: string[] }).revisions }).toEqual({ kind: 'downtime', revisions: [older, newer] });
+      expect({ kind: done.kind, revisions: done.revisions }).toEqual({ kind: 'downtime', revisions: [older, newer] });
       await preflightRunning(newer);
       const old = await rig.get(r0.id);
       expect({ status: old.status, failure: old.failure, deploys: old.deploys.map((d) => d.status), ran: rig.linesFor('app1', older).length }).toEqual({

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { allEventDefinitions, Events } from './catalogue';
 import { EVENT_TYPE_PATTERN } from './envelope';
-import { Subjects, subjectToken } from './subjects';
+import { durableName, Subjects, subjectToken } from './subjects';
 
 const landed = Events.RevisionLanded.type;
 const heartbeat = Events.AgentHeartbeat.type;
@@ -97,5 +97,16 @@ describe('subjectToken', () => {
   it('keeps safe characters and caps the length', () => {
     expect(subjectToken('stable-2_x')).toBe('stable-2_x');
     expect(subjectToken('x'.repeat(500))).toHaveLength(200);
+  });
+});
+
+describe('durableName', () => {
+  it('has no dots, and appends the key as one token', () => {
+    const base = durableName('qa-gate', 'runway.revision.landed.v1');
+    expect(base).toBe('qa-gate__runway_revision_landed_v1');
+    expect(durableName('rollout-agent', 'runway.deploy.requested.v1', 'app1.example.com')).toBe(
+      'rollout-agent__runway_deploy_requested_v1__app1_example_com',
+    );
+    expect(durableName('svc', 'runway.x.y.v1', 'a *>')).not.toMatch(/[.\s*>]/);
   });
 });

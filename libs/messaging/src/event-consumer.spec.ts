@@ -1,5 +1,5 @@
 import { type CloudEvent, Events, Subjects } from '@runway/contracts';
-import { backoffMs, durableName, isOutage, isPoison, subjectMismatch } from './event-consumer';
+import { backoffMs, isOutage, isPoison, subjectMismatch } from './event-consumer';
 
 function event(type: string, data: object): CloudEvent<object> {
   return {
@@ -11,17 +11,6 @@ function event(type: string, data: object): CloudEvent<object> {
 function queryFailed(code: string, message = 'query failed'): Error {
   return Object.assign(new Error(message), { name: 'QueryFailedError', code, driverError: { code } });
 }
-
-describe('durableName', () => {
-  it('has no dots, and appends the key as one token', () => {
-    const base = durableName('qa-gate', 'runway.revision.landed.v1');
-    expect(base).toBe('qa-gate__runway_revision_landed_v1');
-    expect(durableName('rollout-agent', 'runway.deploy.requested.v1', 'app1.example.com')).toBe(
-      'rollout-agent__runway_deploy_requested_v1__app1_example_com',
-    );
-    expect(durableName('svc', 'runway.x.y.v1', 'a *>')).not.toMatch(/[.\s*>]/);
-  });
-});
 
 describe('isPoison', () => {
   it.each([

@@ -52,9 +52,6 @@ export interface EventConsumerOptions {
   logger: MessagingLogger;
 }
 
-// Defined beside the subjects, which NATS permissions are written in; exported here as before.
-export { durableName };
-
 /** True for errors that redelivery can never fix: the event itself is the problem. */
 export function isPoison(err: unknown): boolean {
   const e = err as { retryable?: boolean; code?: string; name?: string };

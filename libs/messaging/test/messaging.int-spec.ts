@@ -6,7 +6,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { randomUUID } from 'node:crypto';
 import { type CloudEvent, Events, type RevisionLandedV1 } from '@runway/contracts';
-import { durableName, EventConsumer, silentLogger } from '../src';
+import { durableName } from '@runway/contracts';
+import { EventConsumer, silentLogger } from '../src';
 import { eventually, randomSha } from '@runway/testing';
 import { type Harness, startHarness } from './harness';
 

@@ -14,6 +14,7 @@ import {
   Events, Subjects,
 } from '@runway/contracts';
 import { connectNats, EventConsumer, failpoint } from '@runway/messaging';
+import { checkedEvent, cowboyEventId, InvalidAgentEventError } from './agent-event';
 import { AgentState } from './agent-state';
 import { runCommand } from './command';
 import type { AgentEnv } from './config';
@@ -108,13 +109,14 @@ export class Agent {
     };
     const timeout = this.env.AGENT_DEPLOY_TIMEOUT_SECONDS * 1000;
     // Progress goes out at most twice a second while the command prints, as a tail (not a delta).
-    const begun = Date.now();
+    // A monotonic clock: a wall clock stepped back would make the elapsed time negative.
+    const begun = performance.now();
     let lastProgress = 0;
     const progress = (tail: string) => {
       working();
       if (Date.now() - lastProgress < 500) return;
       lastProgress = Date.now();
-      const data: DeployProgressV1 = { deployId: d.deployId, rolloutId: d.rolloutId, host: d.host, outputTail: tail.slice(-8192), elapsedMs: Date.now() - begun };
+      const data: DeployProgressV1 = { deployId: d.deployId, rolloutId: d.rolloutId, host: d.host, outputTail: tail.slice(-8192), elapsedMs: Math.round(performance.now() - begun) };
       void this.publish(Events.DeployProgress, data, randomUUID(), event).catch(() => undefined);
     };
     const deploy = await runCommand(this.env.AGENT_DEPLOY_COMMAND, commandEnv, timeout, progress);
@@ -162,6 +164,8 @@ export class Agent {
     const d = request.data;
     const data: DeployReportedV1 = { deployId: d.deployId, rolloutId: d.rolloutId, host: d.host, revision: d.revision, status, outputTail };
     // A deterministic id: a report repeated after a restart is the same event, applied once.
+    // A report that can never meet its contract throws a poison error (INVALID_OUTGOING_EVENT):
+    // the consumer dead-letters the request, with the reason, instead of redelivering it for ever.
     await this.publish(Events.DeployReported, data, `${d.deployId}:${status}`, request);
   }
 
@@ -179,7 +183,7 @@ export class Agent {
       const data: CowboyAppliedV1 = {
         host: this.env.AGENT_HOST, patchHash: m[1], reason: m[2]?.slice(0, 4000) || undefined, appliedBy: `found by the agent on ${this.env.AGENT_HOST}`, detected: true,
       };
-      await this.publish(Events.CowboyApplied, data, `cowboy:${this.env.AGENT_HOST}:${m[1]}`).catch((e) => this.log.warn({ err: (e as Error).message }, 'cowboy report not sent'));
+      await this.publish(Events.CowboyApplied, data, cowboyEventId(this.env.AGENT_HOST, m[1])).catch((e) => this.log.warn({ err: (e as Error).message }, 'cowboy report not sent'));
     }
   }
 
@@ -194,10 +198,16 @@ export class Agent {
   }
 
   private async publish<T extends object>(def: EventDefinition<T>, data: T, id: string, cause?: CloudEvent<object>): Promise<void> {
-    const event: CloudEvent<T> = {
-      specversion: '1.0', id, source: `runway/agent/${this.env.AGENT_HOST}`, type: def.type, subject: def.key(data),
-      time: new Date().toISOString(), datacontenttype: 'application/json', correlationid: cause?.correlationid ?? id, causationid: cause?.id, data,
-    };
+    let event: CloudEvent<T>;
+    try {
+      event = checkedEvent(def, data, { id, host: this.env.AGENT_HOST, cause });
+    } catch (e) {
+      if (e instanceof InvalidAgentEventError) {
+        // Only the type and the reason: the payload may carry a deploy's output, which is not the log's to keep.
+        this.log.error({ type: e.eventType, reason: e.reason, eventId: id, correlationId: cause?.correlationid ?? id }, 'event refused: it does not meet its contract');
+      }
+      throw e;
+    }
     await retry(() => this.js.publish(this.subjects.event(def.type, def.key(data)), JSON.stringify(event), { msgID: id }), this.log, `publishing ${def.name}`, 8);
   }
 }

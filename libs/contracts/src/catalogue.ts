@@ -7,7 +7,7 @@ import { AgentHeartbeatV1, DeployProgressV1, DeployReportedV1, DeployRequestedV1
 import { CowboyAppliedV1, CowboyRemovedV1 } from './events/cowboy.events';
 import { FlagChangedV1 } from './events/flag.events';
 import { PromotedV1, PromotionHeldV1 } from './events/promotion.events';
-import { QaPassedV1, QaStatusChangedV1, QaTipMovedV1, RevisionLandedV1 } from './events/revision.events';
+import { ApprovalWithdrawnV1, ProductionQaChangedV1, QaPassedV1, QaStatusChangedV1, QaTipMovedV1, RevisionLandedV1 } from './events/revision.events';
 import { TokenIssuedV1, TokenRevokedV1 } from './events/auth.events';
 
 /**
@@ -35,6 +35,8 @@ export const Events = {
   RevisionLanded: define('revision-landed', 'runway.revision.landed.v1', RevisionLandedV1, (d) => d.branch),
   QaStatusChanged: define('qa-status-changed', 'runway.qa.status-changed.v1', QaStatusChangedV1, (d) => d.branch),
   QaPassed: define('qa-passed', 'runway.qa.passed.v1', QaPassedV1, (d) => d.branch),
+  ApprovalWithdrawn: define('approval-withdrawn', 'runway.qa.approval-withdrawn.v1', ApprovalWithdrawnV1, (d) => d.branch),
+  ProductionQaChanged: define('production-qa-changed', 'runway.qa.production-qa-changed.v1', ProductionQaChangedV1, (d) => d.branch),
   QaTipMoved: define('qa-tip-moved', 'runway.qa.tip-moved.v1', QaTipMovedV1, (d) => d.branch),
   Promoted: define('promoted', 'runway.promotion.promoted.v1', PromotedV1, (d) => d.branch),
   PromotionHeld: define('promotion-held', 'runway.promotion.held.v1', PromotionHeldV1, (d) => d.branch),

@@ -15,3 +15,4 @@ export * from './events/cowboy.events';
 export * from './events/flag.events';
 export * from './events/auth.events';
 export * from './agent-permissions';
+export * from './schema-patch';

@@ -11,6 +11,11 @@ const samples = {
   RevisionLanded: { branch: 'devel', sha: SHA, landedAt: '2024-05-01T12:00:00Z' },
   QaStatusChanged: { branch: 'devel', sha: SHA, revno: 42, to: 'ok', by: 'qa@example.com' },
   QaTipMoved: { branch: 'stable', sha: SHA, revno: 7, containsDbRevision: false },
+  ApprovalWithdrawn: {
+    branch: 'stable', seq: 3, range: [], containsDbRevision: false, withdrawnRevno: 42, withdrawnSha: SHA, cause: { sha: SHA, revno: 41, db: false }, causeStatus: 'bad', by: 'qa@example.com',
+    reason: 'r41 is bad',
+  },
+  ProductionQaChanged: { branch: 'stable', seq: 4, bad: [] },
   DeployProgress: { deployId: UUID, rolloutId: UUID, host: 'app1.lpnet', outputTail: 'migrating…', elapsedMs: 1200 },
   QaPassed: { branch: 'devel', sha: SHA, revno: 42, range: [{ sha: SHA, db: false }], containsDbRevision: false },
   Promoted: {

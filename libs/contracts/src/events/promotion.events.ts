@@ -21,7 +21,11 @@ export class PromotedV1 {
   @IsArray() @ArrayMaxSize(10000) @IsString({ each: true }) @Matches(SHA_PATTERN, { each: true }) pendingMergeBack!: string[];
 }
 
-export const HOLD_REASONS = ['locked', 'frozen', 'conflict', 'remote-moved', 'not-approved'] as const;
+/**
+ * `merge-back-unknown`: production carries a security fix and, without a repository, Runway
+ * cannot tell whether the approved revision has it, so it will not promote over it.
+ */
+export const HOLD_REASONS = ['locked', 'frozen', 'conflict', 'remote-moved', 'not-approved', 'merge-back-unknown'] as const;
 export type HoldReason = (typeof HOLD_REASONS)[number];
 
 export class PromotionHeldV1 {

@@ -78,14 +78,14 @@ describe('promotion through a real git remote, end to end (real processes)', () 
     expect([r1.revno, r2.revno, r3.revno]).toEqual([2, 3, 4]);
 
     for (const c of commits) {
-      const res = await buildbot.post('/revisions', { branch: 'stable', sha: c.sha, revno: c.revno, author: 'Ada Lovelace <ada@example.com>' });
+      const res = await buildbot.post('/revisions', { branch: 'stable', sha: c.sha, author: 'Ada Lovelace <ada@example.com>' });
       expect(res.status).toBe(202);
-      expect(res.body).toMatchObject({ recorded: true, revno: c.revno, qaStatus: 'needs-testing' });
+      expect(res.body).toMatchObject({ recorded: true, pending: true });
     }
-    // qa-gate reads each commit from the same remote.
+    // qa-gate places each commit on stable's first-parent history, reading it from the same remote.
     await eventually(async () => {
       const revs = await Promise.all(commits.map(async (c) => (await qaGate.get(`/revisions/${c.sha}`)).body));
-      return revs.every((r, i) => r.message?.startsWith(messages[i])) ? revs : null;
+      return revs.every((r, i) => r.message?.startsWith(messages[i]) && r.revno === commits[i].revno && r.qaStatus === 'needs-testing') ? revs : null;
     }, { what: 'landed commits read from git', timeoutMs: 30_000 });
 
     // QA: r1 ok, r3 ok, r2 left needing testing.

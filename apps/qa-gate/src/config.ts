@@ -1,7 +1,7 @@
 /** qa-gate's environment. */
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
-import { BRANCH_PATTERN } from '@runway/contracts';
+import { BRANCH_PATTERN, DEFAULT_SCHEMA_PATCH_GLOB } from '@runway/contracts';
 import { CommonEnv } from '@runway/platform';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
@@ -17,7 +17,7 @@ export class QaGateEnv extends CommonEnv {
   /** Where qa-gate keeps its mirror of that repository. */
   @IsString() QA_GIT_CACHE_DIR = '.runway/qa-gate/git';
   /** Changed paths matching this glob make a DB revision. */
-  @IsString() QA_DB_PATCH_PATTERN = 'database/schema/patch-*.sql';
+  @IsString() QA_DB_PATCH_PATTERN = DEFAULT_SCHEMA_PATCH_GLOB;
   /** How long to wait before reading a commit again after git could not give it. */
   @Transform(toInt) @IsInt() @Min(1) QA_ENRICH_RETRY_SECONDS = 30;
 

@@ -1,6 +1,6 @@
 /**
- * qa-gate: records every revision that lands (from buildbot, the API or NATS), reads it from
- * git, keeps its QA status, and decides by Launchpad's rule which revision is deployable,
+ * qa-gate: records every revision that lands (from buildbot, the API or NATS), placing it on
+ * the branch's first-parent history in git, keeps its QA status, and decides by Launchpad's rule which revision is deployable,
  * publishing `qa-passed` when that moves forward and the QA tip for the QA environments.
  */
 import { registerFastRoute, type ServiceDefinition } from '@runway/platform';
@@ -9,6 +9,7 @@ import { buildbotRoute } from './landings/landings.controller';
 import { AppModule } from './app.module';
 import { QaGateEnv } from './config';
 import { migrations } from './db/migrations';
+import { LandingEntity } from './landings/landing.entity';
 import { BranchStateEntity, BuildEventEntity, QaHistoryEntity, RevisionEntity } from './revisions/revision.entity';
 
 export const qaGate: ServiceDefinition<QaGateEnv> = {
@@ -17,7 +18,7 @@ export const qaGate: ServiceDefinition<QaGateEnv> = {
   title: 'QA gate',
   env: QaGateEnv,
   migrations,
-  entities: [RevisionEntity, QaHistoryEntity, BuildEventEntity, BranchStateEntity],
+  entities: [RevisionEntity, QaHistoryEntity, BuildEventEntity, BranchStateEntity, LandingEntity],
   module: AppModule,
   onStart: async (app, infra) => {
     registerFastRoute(app, infra.logger, buildbotRoute(app.get(LandingBatcher), infra.env as QaGateEnv));

@@ -42,6 +42,20 @@ async function startQaGate() {
 
 type QaGate = Awaited<ReturnType<typeof startQaGate>>;
 
+/** Every event of these types about stable in a namespace's stream, oldest first. */
+async function eventsOnStable<T>(nc: NatsConnection, ns: string, ...types: string[]): Promise<CloudEvent<T>[]> {
+  const subjects = new Subjects(ns);
+  const wanted = new Set(types.map((t) => subjects.event(t, 'stable')));
+  const jsm = await jetstreamManager(nc);
+  const { state } = await jsm.streams.info(subjects.eventStream);
+  const out: CloudEvent<T>[] = [];
+  for (let seq = state.first_seq; seq <= state.last_seq; seq++) {
+    const m = await jsm.streams.getMessage(subjects.eventStream, { seq }).catch(() => null);
+    if (m && wanted.has(m.subject)) out.push(JSON.parse(new TextDecoder().decode(m.data)) as CloudEvent<T>);
+  }
+  return out;
+}
+
 function put(client: ApiClient, path: string, body: unknown) {
   return client.raw('PUT', path, JSON.stringify(body));
 }
@@ -59,19 +73,7 @@ describe("qa-gate: Launchpad's example, over HTTP", () => {
     await gate?.close();
   });
 
-  /** Every qa-passed about stable in this namespace's stream, oldest first. */
-  async function qaPassedEvents(): Promise<CloudEvent<QaPassedV1>[]> {
-    const subjects = new Subjects(gate.ns);
-    const subject = subjects.event(Events.QaPassed.type, 'stable');
-    const jsm = await jetstreamManager(nc);
-    const { state } = await jsm.streams.info(subjects.eventStream);
-    const out: CloudEvent<QaPassedV1>[] = [];
-    for (let seq = state.first_seq; seq <= state.last_seq; seq++) {
-      const m = await jsm.streams.getMessage(subjects.eventStream, { seq }).catch(() => null);
-      if (m?.subject === subject) out.push(JSON.parse(new TextDecoder().decode(m.data)) as CloudEvent<QaPassedV1>);
-    }
-    return out;
-  }
+  const qaPassedEvents = () => eventsOnStable<QaPassedV1>(nc, gate.ns, Events.QaPassed.type);
 
   it('makes r42 deployable, blocked by r45 for QA; once r45 is ok, r46 — and publishes qa-passed for each', async () => {
     const r: Record<number, Landed> = {};
@@ -124,8 +126,8 @@ describe("qa-gate: Launchpad's example, over HTTP", () => {
     }, { what: 'qa-passed for r46 on the stream' });
     const ref = (revno: number) => ({ revno, sha: r[revno].sha, db: false });
     expect(events.map((e) => e.data)).toEqual([
-      { branch: 'stable', sha: r[42].sha, revno: 42, range: [ref(41), ref(42)], rangeCount: 2, containsDbRevision: false },
-      { branch: 'stable', sha: r[46].sha, revno: 46, previousSha: r[42].sha, range: [ref(43), ref(44), ref(45), ref(46)], rangeCount: 4, containsDbRevision: false },
+      { branch: 'stable', sha: r[42].sha, revno: 42, range: [ref(41), ref(42)], rangeCount: 2, containsDbRevision: false, seq: 1 },
+      { branch: 'stable', sha: r[46].sha, revno: 46, previousSha: r[42].sha, range: [ref(43), ref(44), ref(45), ref(46)], rangeCount: 4, containsDbRevision: false, seq: 2 },
     ]);
     expect(events.map((e) => e.type)).toEqual([Events.QaPassed.type, Events.QaPassed.type]);
   });
@@ -244,5 +246,108 @@ describe('qa-gate: fix links it refuses, and the last promoted revision', () => 
     await publish(promoted(43, randomSha(), 'security-fix'));
     await handled();
     expect((await gate.admin.get('/deployable')).body.lastPromoted).toEqual({ revno: 42, sha: sha42, at: e42.time });
+  });
+});
+
+// Issue 13, defect 3: a revision marked bad after it became deployable, before it was promoted,
+// left the approval standing. Now the deployable revision moves back and the approval is withdrawn.
+describe('qa-gate: marks that move the deployable revision backwards, and production running a bad revision', () => {
+  let gate: QaGate;
+  let nc: NatsConnection;
+
+  beforeAll(async () => {
+    gate = await startQaGate();
+    nc = await connect({ servers: process.env.NATS_URL! });
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await gate?.close();
+  });
+
+  const decisions = (...types: string[]) => eventsOnStable<{ seq?: number; revno?: number } & Record<string, unknown>>(nc, gate.ns, ...types);
+  const mark = async (rev: Landed, status: string) => expect((await gate.qa.patch(`/revisions/${rev.id}/qa`, { status, note: `r${rev.revno} on qastaging` })).status).toBe(200);
+  const deployable = async () => (await gate.admin.get('/deployable')).body;
+
+  async function promote(rev: Landed) {
+    const subjects = new Subjects(gate.ns);
+    const js = (await jetstreamManager(nc)).jetstream();
+    const data: PromotedV1 = {
+      promotionId: randomUUID(), branch: 'production-stable', toSha: rev.sha, toRevno: rev.revno, revisions: [{ sha: rev.sha, revno: rev.revno, db: false }],
+      containsDbRevision: false, deployKind: 'no-downtime', cause: 'qa-passed', pendingMergeBack: [],
+    };
+    await js.publish(subjects.event(Events.Promoted.type, 'production-stable'), JSON.stringify({
+      specversion: '1.0', id: randomUUID(), source: 'promotion', type: Events.Promoted.type, time: new Date().toISOString(), datacontenttype: 'application/json', correlationid: randomUUID(), data,
+    }));
+    await eventually(async () => (await deployable()).lastPromoted?.revno === rev.revno, { what: `r${rev.revno} promoted` });
+  }
+
+  it('withdraws the approval when a late mark moves the deployable revision back, and approves again when it passes', async () => {
+    const r: Landed[] = [];
+    for (let i = 0; i < 4; i++) r.push(await gate.land({ message: `Change ${i + 1}` }));
+    // QA reaches r1 last, so r4 is approved once.
+    for (const rev of [...r].reverse()) await mark(rev, 'ok');
+    expect((await deployable()).deployable).toEqual({ revno: r[3].revno, sha: r[3].sha });
+
+    // A late bad mark on r2, below the deployable revision: r1 is all that passes now.
+    await mark(r[1], 'bad');
+    expect(await deployable()).toMatchObject({ deployable: { revno: r[0].revno }, blocker: { revno: r[1].revno, kind: 'bad-unfixed', actor: 'developer' } });
+    // Back to ok: r4 again. Then r3 back to needs testing: r2.
+    await mark(r[1], 'ok');
+    expect((await deployable()).deployable).toEqual({ revno: r[3].revno, sha: r[3].sha });
+    await mark(r[2], 'needs-testing');
+    expect(await deployable()).toMatchObject({ deployable: { revno: r[1].revno }, blocker: { revno: r[2].revno, kind: 'needs-testing', actor: 'qa' } });
+
+    const events = await eventually(async () => {
+      const e = await decisions(Events.QaPassed.type, Events.ApprovalWithdrawn.type);
+      return e.length >= 4 ? e : null;
+    }, { what: 'four decisions on the stream' });
+    expect(events.map((e) => [e.type, e.data.seq, e.data.revno])).toEqual([
+      [Events.QaPassed.type, 1, r[3].revno],
+      [Events.ApprovalWithdrawn.type, 2, r[0].revno],
+      [Events.QaPassed.type, 3, r[3].revno],
+      [Events.ApprovalWithdrawn.type, 4, r[1].revno],
+    ]);
+    expect(events[1].data).toMatchObject({
+      sha: r[0].sha, withdrawnRevno: r[3].revno, withdrawnSha: r[3].sha, cause: { revno: r[1].revno, sha: r[1].sha }, causeStatus: 'bad', by: 'Diogo (QA)',
+    });
+    expect(events[1].data.reason).toMatch(new RegExp(`r${r[1].revno} is bad`));
+    // Approved again from r1: the range holds everything the withdrawal took back.
+    expect(events[2].data).toMatchObject({ previousSha: r[0].sha, range: [r[1], r[2], r[3]].map((x) => ({ revno: x.revno, sha: x.sha, db: false })) });
+    expect(events[3].data).toMatchObject({ withdrawnRevno: r[3].revno, causeStatus: 'needs-testing' });
+
+    // Marks on what production already runs never move the deployable revision below it.
+    await promote(r[1]);
+    await mark(r[0], 'needs-testing');
+    expect((await deployable()).deployable).toEqual({ revno: r[1].revno, sha: r[1].sha });
+    expect((await decisions(Events.ApprovalWithdrawn.type))).toHaveLength(2);
+  });
+
+  it('says production runs a bad revision, and who must act, until its fix runs there', async () => {
+    const bad = await gate.land({ message: 'Cache the bug listing' });
+    const next = await gate.land({ message: 'Show the bug heat' });
+    for (const x of [bad, next]) await mark(x, 'ok');
+    await promote(next);
+    expect((await deployable()).productionRunsBad).toBeNull();
+
+    await mark(bad, 'bad');
+    const d = await deployable();
+    expect(d.productionRunsBad).toMatchObject({ actor: 'developer', revisions: [{ revno: bad.revno, sha: bad.sha, actor: 'developer' }] });
+    expect(d.productionRunsBad.reason).toMatch(new RegExp(`production runs r${bad.revno}, which is bad`));
+    expect(d.deployable).toEqual({ revno: next.revno, sha: next.sha });
+
+    // The fix lands: QA must test it; once it passes, it must reach production.
+    const fix = await gate.land({ message: `Drop the bug listing cache [rollback=${bad.revno}]` });
+    expect((await deployable()).productionRunsBad).toMatchObject({ actor: 'qa', revisions: [{ revno: bad.revno, fixedByRevno: fix.revno }] });
+    await mark(fix, 'ok');
+    expect((await deployable()).productionRunsBad).toMatchObject({ actor: 'operator' });
+    await promote(fix);
+    expect((await deployable()).productionRunsBad).toBeNull();
+
+    const verdicts = await eventually(async () => {
+      const e = await decisions(Events.ProductionQaChanged.type);
+      return e.length >= 4 ? e : null;
+    }, { what: 'production-qa-changed events' });
+    expect(verdicts.map((e) => (e.data.bad as { actor: string }[]).map((b) => b.actor))).toEqual([['developer'], ['qa'], ['operator'], []]);
+    expect(verdicts.at(-1)!.data).toMatchObject({ productionRevno: fix.revno, productionSha: fix.sha, bad: [] });
   });
 });

@@ -8,7 +8,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { RevisionsRepository, type NewBuildEvent } from '../revisions/revisions.repository';
 import type { Landing, LandingOutcome } from './landing';
 import { LandingsService } from './landings.service';
-import { EnricherService } from '../git/enricher.service';
+import { HistoryReaderService } from '../git/history-reader.service';
 
 interface Pending {
   landing?: Landing;
@@ -27,7 +27,7 @@ export class LandingBatcher {
   constructor(
     @Inject(RevisionsRepository) private readonly repo: RevisionsRepository,
     @Inject(LandingsService) private readonly landings: LandingsService,
-    @Inject(EnricherService) private readonly enricher: EnricherService,
+    @Inject(HistoryReaderService) private readonly reader: HistoryReaderService,
   ) {}
 
   submit(landing: Landing | undefined, build?: NewBuildEvent): Promise<{ outcome: LandingOutcome | null; duplicateBuild: boolean }> {
@@ -58,7 +58,7 @@ export class LandingBatcher {
             if (key) claimed.add(key);
             p.resolve({ outcome: p.landing ? (result.outcomes.get(p.landing) ?? null) : null, duplicateBuild: key !== null && !isNew });
           }
-          if (this.landings.gitEnabled) void this.enricher.kick();
+          if (this.landings.gitEnabled) void this.reader.kick();
         } catch (e) {
           for (const p of batch) p.reject(e);
         }

@@ -17,8 +17,10 @@ export interface Landing {
 export interface LandingOutcome {
   branch: string;
   sha: string;
-  /** True when this call recorded it; false when it was already there. */
+  /** True when this call recorded it (or queued it to be read from git); false when it was already there. */
   recorded: boolean;
+  /** It waits to be read from git, which decides its revno and the commits it covers. */
+  pending?: boolean;
   revno?: number;
   qaStatus?: QaStatus;
   /** Why it was refused (a revno already taken by another revision, say). */

@@ -3,17 +3,19 @@
  * directly: see `buildbotRoute`), the generic form (`POST /revisions`), and `revision-landed`
  * events published on NATS by anyone else.
  */
-import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { type CloudEvent, Events, type RevisionLandedV1 } from '@runway/contracts';
 import type { JetStreamContext } from '@runway/messaging';
 import { CurrentPrincipal, DomainError, type FastRoute, type Principal, Roles } from '@runway/platform';
 import type { QaGateEnv } from '../config';
-import { LandRevisionDto } from '../revisions/dto/revision.dto';
+import { DismissLandingDto, LandRevisionDto, ListLandingsQuery } from '../revisions/dto/revision.dto';
+import { RevisionsRepository } from '../revisions/revisions.repository';
 import { readBuildbotPush } from './buildbot';
 import type { LandingOutcome } from './landing';
 import { LandingBatcher } from './landing-batcher';
+import { LandingsRepository } from './landings.repository';
 import { LandingsService } from './landings.service';
 
 function answer(outcome: LandingOutcome | null) {
@@ -54,7 +56,34 @@ export class LandingsController {
   constructor(
     @Inject(LandingBatcher) private readonly batcher: LandingBatcher,
     @Inject(LandingsService) private readonly landings: LandingsService,
+    @Inject(LandingsRepository) private readonly queue: LandingsRepository,
+    @Inject(RevisionsRepository) private readonly revisions: RevisionsRepository,
   ) {}
+
+  /** Landings as reported, newest first, with what git made of each (with a repository configured). */
+  @Get('landings')
+  async list(@Query() q: ListLandingsQuery) {
+    const items = await this.queue.list({ branch: q.branch, state: q.state, limit: q.limit, beforeId: q.before });
+    const last = items[items.length - 1];
+    return { items, next: items.length === q.limit && last ? { before: last.id } : null };
+  }
+
+  @Get('landings/:id')
+  async get(@Param('id') id: string) {
+    const landing = /^\d{1,18}$/.test(id) ? await this.queue.get(id) : null;
+    if (!landing) throw new DomainError('NOT_FOUND', `no landing ${id}`);
+    return landing;
+  }
+
+  /** An operator sets a refused (or stuck) landing aside, with a reason: it no longer blocks. */
+  @Post('landings/:id/dismiss')
+  @Roles('operator')
+  async dismiss(@Param('id') id: string, @Body() dto: DismissLandingDto, @CurrentPrincipal() who: Principal) {
+    if (!/^\d{1,18}$/.test(id) || !(await this.queue.get(id))) throw new DomainError('NOT_FOUND', `no landing ${id}`);
+    const landing = await this.revisions.transaction((em) => this.queue.dismiss(em, id, who.name, dto.reason));
+    if (!landing) throw new DomainError('CONFLICT', `landing ${id} is not refused or pending`);
+    return landing;
+  }
 
   @Post('revisions')
   @HttpCode(202)

@@ -1,6 +1,6 @@
 import type { QaStatus } from '@runway/contracts';
 import fc from 'fast-check';
-import { computeDeployable, dbPatchMatcher, DeployableWalk, nextAction, readCommitMarkers, type RevisionQa } from './deployable';
+import { badInProduction, computeDeployable, DeployableWalk, nextAction, readCommitMarkers, type RevisionQa } from './deployable';
 
 function revs(spec: [number, QaStatus, number?][]): RevisionQa[] {
   return spec.map(([revno, status, fixedByRevno]) => ({ revno, sha: `${revno}`.padStart(7, '0'), status, fixedByRevno, db: false }));
@@ -160,18 +160,6 @@ describe('the next action', () => {
   });
 });
 
-describe('DB patch detection', () => {
-  it('matches the default pattern and nothing else', () => {
-    const isPatch = dbPatchMatcher('database/schema/patch-*.sql');
-    expect(isPatch('database/schema/patch-2209-00-1.sql')).toBe(true);
-    expect(isPatch('database/schema/patch-2209-00-1.sql.orig')).toBe(false);
-    expect(isPatch('database/schema/nested/patch-1.sql')).toBe(false);
-    expect(isPatch('lib/lp/database/schema/patch-1.sql')).toBe(false);
-    expect(isPatch('database/schema/comments.sql')).toBe(false);
-    expect(dbPatchMatcher('**/migrations/*.sql')('a/b/migrations/001.sql')).toBe(true);
-  });
-});
-
 describe('commit markers', () => {
   it('reads [no-qa] and [rollback=...] in any case and spacing', () => {
     expect(readCommitMarkers('Fix typo [no-qa]')).toEqual({ noQa: true });
@@ -181,5 +169,26 @@ describe('commit markers', () => {
     expect(readCommitMarkers('[rollback=deadbeef01]')).toEqual({ noQa: false, rollbackOf: { sha: 'deadbeef01' } });
     expect(readCommitMarkers('mentions no-qa without brackets')).toEqual({ noQa: false });
     expect(readCommitMarkers(undefined)).toEqual({ noQa: false });
+  });
+});
+
+describe('what production runs that QA found bad', () => {
+  const bad = (revno: number, fixedByRevno: number | null = null, fixStatus: QaStatus | null = null) => ({ revno, sha: `sha${revno}`, fixedByRevno, fixStatus });
+
+  it('names each bad revision at or below production whose fix is not passing in production, and who must act', () => {
+    const found = badInProduction([bad(3), bad(5, 9, 'needs-testing'), bad(6, 12, 'ok'), bad(7, 8, 'bad')], 10);
+    expect(found.map((b) => [b.revno, b.actor])).toEqual([[3, 'developer'], [5, 'qa'], [6, 'operator'], [7, 'qa']]);
+    expect(found[0].reason).toBe('production runs r3, which is bad: land a fix with [rollback=3] in its message, or roll production back');
+    expect(found[2]).toMatchObject({ fixedByRevno: 12, reason: 'production runs r6, which is bad; its fix r12 passes QA and is not in production yet' });
+  });
+
+  it('is clean once a passing fix runs in production, and ignores what production does not run', () => {
+    expect(badInProduction([bad(3, 9, 'ok'), bad(4, 10, 'untestable'), bad(11)], 10)).toEqual([]);
+  });
+
+  it('counts a bad fix that is fixed in production in turn, as the deployable rule that shipped it does', () => {
+    expect(badInProduction([bad(6, 7, 'bad'), bad(7, 8, 'ok')], 12)).toEqual([]);
+    // Its own fix not in production yet: both are still bad there.
+    expect(badInProduction([bad(6, 7, 'bad'), bad(7, 13, 'ok')], 12).map((b) => b.revno)).toEqual([6, 7]);
   });
 });

@@ -186,6 +186,51 @@ export function nextAction(revisions: readonly RevisionQa[], current: Deployable
   return { description: description[b.kind], actor: b.actor, revno: b.revno, wouldMakeDeployable: to, wouldRelease: released };
 }
 
+/** A revision production runs that is bad with no passing fix in production, and who must act. */
+export interface BadInProduction {
+  revno: number;
+  sha: string;
+  fixedByRevno?: number;
+  reason: string;
+  actor: 'developer' | 'qa' | 'operator';
+}
+
+/**
+ * What production runs that QA found bad: every bad revision at or below the production
+ * revision whose fix is missing, not in production yet, or not good itself (a fix passes, or is
+ * bad and fixed in production in turn: the same rule that let it ship). Each names who must
+ * act: a developer lands a fix (or an operator rolls back), QA tests the fix, or the passing
+ * fix waits to reach production. `bad` holds every bad revision at or below production.
+ */
+export function badInProduction(
+  bad: readonly { revno: number; sha: string; fixedByRevno: number | null; fixStatus: QaStatus | null }[],
+  productionRevno: number,
+): BadInProduction[] {
+  const byRevno = new Map(bad.map((b) => [b.revno, b]));
+  const good = (b: (typeof bad)[number], seen = new Set<number>()): boolean => {
+    const f = b.fixedByRevno;
+    if (f == null || f <= b.revno || f > productionRevno || !b.fixStatus || seen.has(f)) return false;
+    if (passes(b.fixStatus)) return true;
+    const fix = byRevno.get(f);
+    return b.fixStatus === 'bad' && fix !== undefined && good(fix, seen.add(b.revno));
+  };
+  return bad
+    .filter((b) => b.revno <= productionRevno && !good(b))
+    .map((b): BadInProduction => {
+      const base = { revno: b.revno, sha: b.sha, ...(b.fixedByRevno != null ? { fixedByRevno: b.fixedByRevno } : {}) };
+      if (b.fixedByRevno == null || !b.fixStatus) {
+        return { ...base, actor: 'developer', reason: `production runs r${b.revno}, which is bad: land a fix with [rollback=${b.revno}] in its message, or roll production back` };
+      }
+      if (!passes(b.fixStatus) && b.fixedByRevno <= productionRevno) {
+        return { ...base, actor: 'qa', reason: `production runs r${b.revno}, which is bad; its fix r${b.fixedByRevno} ${b.fixStatus === 'bad' ? 'is bad too' : 'needs testing'}` };
+      }
+      if (!passes(b.fixStatus)) {
+        return { ...base, actor: 'qa', reason: `production runs r${b.revno}, which is bad; its fix r${b.fixedByRevno} ${b.fixStatus === 'bad' ? 'is bad too' : 'needs testing'}, and is not in production yet` };
+      }
+      return { ...base, actor: 'operator', reason: `production runs r${b.revno}, which is bad; its fix r${b.fixedByRevno} passes QA and is not in production yet` };
+    });
+}
+
 export interface CommitMarkers {
   noQa: boolean;
   /** `[rollback=<revno or sha>]`: the revision this one fixes. */
@@ -202,12 +247,4 @@ export function readCommitMarkers(message: string | undefined | null): CommitMar
   // `r123` or up to six digits is a revno; seven or more hex digits is a sha (prefix).
   if (ref.startsWith('r') || /^\d{1,6}$/.test(ref)) return { noQa, rollbackOf: { revno: Number(ref.replace(/^r/, '')) } };
   return { noQa, rollbackOf: { sha: ref } };
-}
-
-/** Whether a changed path is a schema patch, by a glob such as `database/schema/patch-*.sql`. */
-export function dbPatchMatcher(glob: string): (path: string) => boolean {
-  const re = new RegExp(
-    `^${glob.split('**').map((part) => part.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')).join('.*')}$`,
-  );
-  return (path) => re.test(path);
 }

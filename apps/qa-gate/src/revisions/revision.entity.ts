@@ -1,6 +1,7 @@
 /** What qa-gate keeps about each landed revision, its QA history, builds, and each branch. */
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import type { QaStatus } from '@runway/contracts';
+import type { BadInProduction } from './deployable';
 
 @Entity('revisions')
 @Unique('revisions_branch_sha_key', ['branch', 'sha'])
@@ -29,6 +30,8 @@ export class RevisionEntity {
   @Column('int', { name: 'enrich_attempts', default: 0 }) enrichAttempts!: number;
   @Column('text', { name: 'enrich_error', nullable: true }) enrichError!: string | null;
   @Column('timestamptz', { name: 'next_enrich_at', nullable: true }) nextEnrichAt!: Date | null;
+  /** The sha the landing that brought it reported: itself, or a later commit when buildbot collapsed builds. */
+  @Column('text', { name: 'landed_with', nullable: true }) landedWith!: string | null;
   @CreateDateColumn({ name: 'recorded_at', type: 'timestamptz' }) recordedAt!: Date;
 }
 
@@ -75,4 +78,8 @@ export class BranchStateEntity {
   @Column('timestamptz', { name: 'last_promoted_at', nullable: true }) lastPromotedAt!: Date | null;
   @Column('int', { name: 'tip_revno', nullable: true }) tipRevno!: number | null;
   @Column('text', { name: 'tip_sha', nullable: true }) tipSha!: string | null;
+  /** The branch's decision number: each approval, withdrawal and production verdict takes the next. */
+  @Column('int', { default: 0 }) seq!: number;
+  /** The revisions production runs that are bad with no passing fix in production, as last published. */
+  @Column('jsonb', { name: 'production_bad', default: () => `'[]'` }) productionBad!: BadInProduction[];
 }

@@ -8,7 +8,6 @@ import { CurrentPrincipal, type Principal, Roles, RUNWAY_ENV } from '@runway/pla
 import type { QaGateEnv } from '../config';
 import { DeployableService } from './deployable.service';
 import { DeployableQuery, LinkFixDto, ListRevisionsQuery, SetQaStatusDto } from './dto/revision.dto';
-import { RevisionsRepository } from './revisions.repository';
 import { RevisionsService } from './revisions.service';
 
 @ApiTags('revisions')
@@ -18,7 +17,6 @@ export class RevisionsController {
   constructor(
     @Inject(RevisionsService) private readonly revisions: RevisionsService,
     @Inject(DeployableService) private readonly deployable: DeployableService,
-    @Inject(RevisionsRepository) private readonly repo: RevisionsRepository,
     @Inject(RUNWAY_ENV) private readonly env: QaGateEnv,
   ) {}
 
@@ -54,6 +52,6 @@ export class RevisionsController {
   @EventPattern<string>(Events.Promoted.type)
   async onPromoted(@Payload() e: CloudEvent<PromotedV1>, @Ctx() ctx: JetStreamContext) {
     if (e.data.cause === 'security-fix') return;
-    await this.repo.savePromoted(ctx.tx, this.env.QA_BRANCH, e.data.toRevno ?? null, e.data.toSha, new Date(e.time));
+    await this.revisions.promoted(ctx.tx, this.env.QA_BRANCH, { toRevno: e.data.toRevno, toSha: e.data.toSha, at: new Date(e.time) });
   }
 }

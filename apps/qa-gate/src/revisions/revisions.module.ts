@@ -1,12 +1,13 @@
 /**
- * Everything qa-gate does, in one module: landings in (landings/), git enrichment (git/),
- * QA status and the deployable revision (revisions/). They share one repository and call
- * each other inside one transaction, so they are providers of one module, not several.
+ * Everything qa-gate does, in one module: landings in (landings/), reading them from git
+ * (git/), QA status and the deployable revision (revisions/). They call each other inside one
+ * transaction, so they are providers of one module, not several.
  */
 import { Module } from '@nestjs/common';
-import { EnricherService } from '../git/enricher.service';
+import { HistoryReaderService } from '../git/history-reader.service';
 import { LandingBatcher } from '../landings/landing-batcher';
 import { LandingsController } from '../landings/landings.controller';
+import { LandingsRepository } from '../landings/landings.repository';
 import { LandingsService } from '../landings/landings.service';
 import { DeployableService } from './deployable.service';
 import { RevisionsController } from './revisions.controller';
@@ -15,6 +16,6 @@ import { RevisionsService } from './revisions.service';
 
 @Module({
   controllers: [LandingsController, RevisionsController],
-  providers: [RevisionsRepository, DeployableService, LandingsService, LandingBatcher, EnricherService, RevisionsService],
+  providers: [RevisionsRepository, LandingsRepository, DeployableService, LandingsService, LandingBatcher, HistoryReaderService, RevisionsService],
 })
 export class RevisionsModule {}

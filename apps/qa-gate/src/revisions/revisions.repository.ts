@@ -30,6 +30,10 @@ export interface NewRevision {
   db: boolean;
   changedFiles: string[] | null;
   enriched: boolean;
+  /** Parents, when read from git. */
+  parents?: string[] | null;
+  /** The sha of the landing that brought it, when a landing covered several commits. */
+  landedWith?: string | null;
 }
 
 export interface NewBuildEvent {
@@ -47,6 +51,13 @@ export interface NewBuildEvent {
   landed: boolean;
   reason: string | null;
   reportedBy: string | null;
+}
+
+export interface BadRevisionRow {
+  revno: number;
+  sha: string;
+  fixed_by_revno: number | null;
+  fix_status: QaStatus | null;
 }
 
 export interface Enrichment {
@@ -97,14 +108,18 @@ export class RevisionsRepository {
 
   async insertRevisions(em: EntityManager, rows: NewRevision[]): Promise<void> {
     if (rows.length === 0) return;
-    const cols = 13;
+    const cols = 15;
     const params: unknown[] = [];
     const values = rows.map((r, i) => {
-      params.push(r.branch, r.revno, r.sha, r.message, r.author, r.landedAt, r.buildUrl, r.buildId, r.reportedBy, r.qaStatus, r.db, r.changedFiles, r.enriched ? new Date() : null);
+      params.push(
+        r.branch, r.revno, r.sha, r.message, r.author, r.landedAt, r.buildUrl, r.buildId, r.reportedBy, r.qaStatus, r.db, r.changedFiles,
+        r.enriched ? new Date() : null, r.parents ?? null, r.landedWith ?? null,
+      );
       return `(${Array.from({ length: cols }, (_, k) => `$${i * cols + k + 1}`).join(', ')}, now())`;
     });
     await em.query(
-      `INSERT INTO revisions (branch, revno, sha, message, author, landed_at, build_url, build_id, reported_by, qa_status, db, changed_files, enriched_at, next_enrich_at)
+      `INSERT INTO revisions (branch, revno, sha, message, author, landed_at, build_url, build_id, reported_by, qa_status, db, changed_files, enriched_at,
+                              parents, landed_with, next_enrich_at)
        VALUES ${values.join(', ')}`,
       params,
     );
@@ -192,11 +207,40 @@ export class RevisionsRepository {
     return (em ?? this.ds.manager).findOne(BranchStateEntity, { where: { branch } });
   }
 
-  async saveDeployable(em: EntityManager, branch: string, revno: number, sha: string): Promise<void> {
+  /** The highest recorded revision of a branch: where the next landing must follow on. */
+  async recordedTip(em: EntityManager | null, branch: string): Promise<{ revno: number; sha: string } | null> {
+    const [row]: { revno: number; sha: string }[] = await (em ?? this.ds.manager).query(
+      `SELECT revno, sha FROM revisions WHERE branch = $1 ORDER BY revno DESC LIMIT 1`,
+      [branch],
+    );
+    return row ?? null;
+  }
+
+  /** Sets (or clears) the deployable revision, with the branch's decision number. */
+  async saveDeployable(em: EntityManager, branch: string, d: { revno: number; sha: string } | null, seq: number): Promise<void> {
     await em.query(
-      `INSERT INTO branch_state (branch, deployable_revno, deployable_sha, updated_at) VALUES ($1, $2, $3, now())
-       ON CONFLICT (branch) DO UPDATE SET deployable_revno = $2, deployable_sha = $3, updated_at = now()`,
-      [branch, revno, sha],
+      `INSERT INTO branch_state (branch, deployable_revno, deployable_sha, seq, updated_at) VALUES ($1, $2, $3, $4, now())
+       ON CONFLICT (branch) DO UPDATE SET deployable_revno = $2, deployable_sha = $3, seq = $4, updated_at = now()`,
+      [branch, d?.revno ?? null, d?.sha ?? null, seq],
+    );
+  }
+
+  /** Bad revisions at or below `productionRevno`, with their fix's status. Few rows: bad revisions have their own index. */
+  badInProduction(em: EntityManager, branch: string, productionRevno: number): Promise<BadRevisionRow[]> {
+    return em.query(
+      `SELECT b.revno, b.sha, b.fixed_by_revno, f.qa_status AS fix_status
+         FROM revisions b LEFT JOIN revisions f ON f.branch = b.branch AND f.revno = b.fixed_by_revno
+        WHERE b.branch = $1 AND b.qa_status = 'bad' AND b.revno <= $2
+        ORDER BY b.revno LIMIT 10000`,
+      [branch, productionRevno],
+    );
+  }
+
+  async saveProductionBad(em: EntityManager, branch: string, bad: unknown[], seq: number): Promise<void> {
+    await em.query(
+      `INSERT INTO branch_state (branch, production_bad, seq, updated_at) VALUES ($1, $2, $3, now())
+       ON CONFLICT (branch) DO UPDATE SET production_bad = $2, seq = $3, updated_at = now()`,
+      [branch, JSON.stringify(bad), seq],
     );
   }
 

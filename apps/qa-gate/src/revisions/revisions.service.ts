@@ -25,7 +25,7 @@ export class RevisionsService {
     if (dto.fixedBy && dto.status !== 'bad') {
       throw new DomainError('VALIDATION_FAILED', 'fixedBy: only a bad revision has a fix', { fields: [{ field: 'fixedBy', errors: ['only with status bad'] }] });
     }
-    return this.change(idOrSha, async (em, rev) => {
+    return this.change(idOrSha, by, async (em, rev) => {
       const changed: Partial<RevisionEntity> = dto.fixedBy ? { fixedByRevno: await this.link(em, rev, dto.fixedBy, by) } : {};
       if (rev.qaStatus !== dto.status) {
         await this.repo.setStatus(em, rev, dto.status, by, dto.note ?? null);
@@ -40,18 +40,25 @@ export class RevisionsService {
 
   /** Links a bad revision to the later revision that fixes it. */
   linkFix(idOrSha: string, fixedBy: string, by: string): Promise<RevisionEntity> {
-    return this.change(idOrSha, async (em, rev) => ({ fixedByRevno: await this.link(em, rev, fixedBy, by) }));
+    return this.change(idOrSha, by, async (em, rev) => ({ fixedByRevno: await this.link(em, rev, fixedBy, by) }));
   }
 
-  /** One transaction: find and lock, read fresh, change, recompute. Every round trip counts here. */
-  private async change(idOrSha: string, fn: (em: EntityManager, rev: RevisionEntity) => Promise<Partial<RevisionEntity>>): Promise<RevisionEntity> {
+  /**
+   * One transaction: find and lock, read fresh, change, recompute. Every round trip counts here.
+   * A change at or below the deployable revision may move it backwards: the recompute knows
+   * which revision changed, and who changed it, for the withdrawal it may publish.
+   */
+  private async change(idOrSha: string, by: string, fn: (em: EntityManager, rev: RevisionEntity) => Promise<Partial<RevisionEntity>>): Promise<RevisionEntity> {
     return this.repo.transaction(async (em) => {
       const id = await this.repo.lockRevision(em, idOrSha);
       if (!id) throw new DomainError('NOT_FOUND', `no revision ${idOrSha}`);
       const rev = (await this.repo.findById(em, id))!;
       const changed = await fn(em, rev);
-      if (this.deployable.isQaBranch(rev.branch)) await this.deployable.recompute(em, rev.branch);
-      return { ...rev, ...changed };
+      const after = { ...rev, ...changed };
+      if (this.deployable.isQaBranch(rev.branch)) {
+        await this.deployable.recompute(em, rev.branch, { revno: rev.revno, cause: { revno: rev.revno, sha: rev.sha, status: after.qaStatus, by } });
+      }
+      return after;
     });
   }
 
@@ -66,6 +73,21 @@ export class RevisionsService {
     await this.repo.linkFix(em, rev.branch, rev.revno, fix.revno);
     await this.repo.addHistory(em, rev.id, rev.qaStatus, rev.qaStatus, by, `fixed by r${fix.revno}`);
     return fix.revno;
+  }
+
+  /**
+   * Production moved. Its revno comes with the event, else from the sha when it is a recorded
+   * revision (an adopted or forced move). The deployable revision is decided above it from now
+   * on, and what production runs is checked again.
+   */
+  async promoted(em: EntityManager, branch: string, p: { toRevno?: number; toSha: string; at: Date }): Promise<void> {
+    await this.repo.lockBranch(em, branch);
+    // A merge promotion's head is Runway's merge commit: what counts here is the stable revision it brought.
+    const rev = p.toRevno !== undefined ? await this.repo.findByRevno(em, branch, p.toRevno) : await this.repo.findBySha(em, branch, p.toSha);
+    const revno = p.toRevno ?? rev?.revno;
+    if (revno === undefined) return;
+    await this.repo.savePromoted(em, branch, revno, rev?.sha ?? p.toSha, p.at);
+    await this.deployable.recompute(em, branch, { full: true });
   }
 
   async list(q: RevisionQuery) {

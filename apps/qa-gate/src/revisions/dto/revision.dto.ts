@@ -2,7 +2,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min,
+  ArrayMaxSize, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength,
 } from 'class-validator';
 import { BRANCH_PATTERN, QA_STATUSES, type QaStatus, SHA_PATTERN } from '@runway/contracts';
 
@@ -46,4 +46,18 @@ export class ListRevisionsQuery {
 
 export class DeployableQuery {
   @ApiPropertyOptional() @IsOptional() @Matches(BRANCH_PATTERN) branch?: string;
+}
+
+const LANDING_STATES = ['pending', 'recorded', 'known', 'refused', 'dismissed'] as const;
+
+export class ListLandingsQuery {
+  @ApiPropertyOptional() @IsOptional() @Matches(BRANCH_PATTERN) branch?: string;
+  @ApiPropertyOptional({ enum: LANDING_STATES }) @IsOptional() @IsIn(LANDING_STATES) state?: (typeof LANDING_STATES)[number];
+  @ApiPropertyOptional({ default: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit = 100;
+  @ApiPropertyOptional({ description: 'Page: landings below this id (from `next.before`)' }) @IsOptional() @Matches(/^\d{1,18}$/) before?: string;
+}
+
+export class DismissLandingDto {
+  @ApiProperty({ description: 'Why this landing is set aside (the branch was set right by hand, say)' })
+  @IsString() @MinLength(1) @MaxLength(4096) reason!: string;
 }

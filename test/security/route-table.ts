@@ -66,6 +66,9 @@ export const ROUTE_TABLE: Record<ServiceName, Record<string, RouteRule>> = {
     'PATCH /revisions/:id/qa': { roles: ['qa'], params: { id: '1' }, body: () => ({ status: 'ok', note: comment }) },
     'PUT /revisions/:id/fix': { roles: ['qa'], params: { id: '1' }, body: () => ({ fixedBy: '2' }) },
     'GET /deployable': { roles: ['viewer'] },
+    'GET /landings': { roles: ['viewer'] },
+    'GET /landings/:id': { roles: ['viewer'], params: { id: '1' } },
+    'POST /landings/:id/dismiss': { roles: ['operator'], params: { id: '1' }, body: () => ({ reason: comment }) },
   },
   promotion: {
     ...TOKENS,
@@ -76,6 +79,8 @@ export const ROUTE_TABLE: Record<ServiceName, Record<string, RouteRule>> = {
     'DELETE /locks/:id': { roles: ['operator'] },
     'GET /security-fixes': { roles: ['viewer'] },
     'POST /security-fixes': { roles: ['operator'], body: () => ({ sha: sha() }) },
+    'GET /security-fixes/:sha': { roles: ['viewer'], params: { sha: 'abcdef1' } },
+    'POST /security-fixes/:sha/merged-back': { roles: ['operator'], params: { sha: 'abcdef1' }, body: () => ({ reason: comment }) },
   },
   rollout: {
     ...TOKENS,

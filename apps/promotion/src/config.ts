@@ -1,7 +1,7 @@
 /** promotion's environment. */
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
-import { BRANCH_PATTERN } from '@runway/contracts';
+import { BRANCH_PATTERN, DEFAULT_SCHEMA_PATCH_GLOB } from '@runway/contracts';
 import { CommonEnv } from '@runway/platform';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
@@ -19,6 +19,11 @@ export class PromotionEnv extends CommonEnv {
   @IsString() PROMOTION_GIT_WORKDIR = '.runway/promotion/git';
   @IsString() PROMOTION_GIT_AUTHOR_NAME = 'Runway';
   @IsString() PROMOTION_GIT_AUTHOR_EMAIL = 'runway@localhost';
+  /**
+   * Changed paths matching this glob make a promotion a downtime one: keep it the same as
+   * qa-gate's QA_DB_PATCH_PATTERN.
+   */
+  @IsString() PROMOTION_DB_PATCH_PATTERN = DEFAULT_SCHEMA_PATCH_GLOB;
   /** When automatic promotion waits: `<ISO>/<ISO>` ranges and `weekly:Fri 16:00/Mon 08:00` windows, `;`-separated. */
   @IsString() PROMOTION_FREEZES = '';
   /** How often waiting approvals are looked at again (a lock expiring, a freeze ending, git back). */

@@ -1,12 +1,13 @@
 /**
  * Promotion's hands on git: a bare mirror of the remote repository, fetched before each
- * decision; ancestry checks; merges made without a work tree (`git merge-tree --write-tree`);
- * and a push that succeeds only if the remote branch is still exactly where we saw it
- * (`--force-with-lease=<ref>:<expected>`), so two replicas, or a person, can never be
+ * decision (and made again if it was cloned from another remote); ancestry and patch-identity
+ * checks; the paths a move changes; merges made without a work tree (`git merge-tree
+ * --write-tree`); and a push that succeeds only if the remote branch is still exactly where we
+ * saw it (`--force-with-lease=<ref>:<expected>`), so two replicas, or a person, can never be
  * overwritten. Credentials in the remote URL never reach a log line or an error message.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 export interface GitIdentity {
@@ -30,12 +31,17 @@ export function redactUrl(source: string): string {
 
 export type MergeResult = { ok: true; commit: string } | { ok: false; conflicts: string[] };
 
+/** The config key a mirror keeps its remote in, to tell when the setting points elsewhere. */
+const SOURCE_KEY = 'runway.source';
+
 /** How a target commit stands to the current head: already in it, ahead of it, or beside it. */
 export type Relation = 'contained' | 'fast-forward' | 'diverged' | 'missing';
 
 export class ProductionRepository {
   private readonly dir: string;
   private ready: Promise<void> | null = null;
+  /** Set once the mirror on disk is known to be of `remote`. */
+  private checked = false;
 
   constructor(
     private readonly remote: string,
@@ -71,10 +77,18 @@ export class ProductionRepository {
     });
   }
 
-  /** Clones the bare mirror on first use. */
+  /** Clones the bare mirror on first use, and again when the one on disk was cloned from another remote. */
   ensure(): Promise<void> {
-    if (existsSync(resolve(this.dir, 'HEAD'))) return Promise.resolve();
+    if (this.checked && existsSync(resolve(this.dir, 'HEAD'))) return Promise.resolve();
     this.ready ??= (async () => {
+      if (existsSync(resolve(this.dir, 'HEAD'))) {
+        const read = (key: string) => this.git(['config', '--get', key]).then((r) => r.stdout.trim(), () => null);
+        if (((await read(SOURCE_KEY)) ?? (await read('remote.origin.url'))) === this.remote) {
+          this.checked = true;
+          return;
+        }
+        rmSync(this.dir, { recursive: true, force: true });
+      }
       mkdirSync(dirname(this.dir), { recursive: true });
       await new Promise<void>((done, fail) =>
         execFile('git', ['clone', '--bare', '--quiet', this.remote, this.dir], { env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } }, (err, _o, stderr) =>
@@ -82,6 +96,8 @@ export class ProductionRepository {
         ),
       );
       await this.git(['config', 'remote.origin.fetch', '+refs/heads/*:refs/heads/*']);
+      await this.git(['config', SOURCE_KEY, this.remote]);
+      this.checked = true;
     })().finally(() => {
       this.ready = null;
     });
@@ -149,6 +165,56 @@ export class ProductionRepository {
     const range = from ? [`${from}..${to}`] : [to];
     const { stdout } = await this.git(['rev-list', '--reverse', ...(firstParent ? ['--first-parent'] : []), ...range]);
     return stdout.split('\n').filter(Boolean);
+  }
+
+  /** The paths that differ between two commits (`from` null: everything in `to`). */
+  async changedPaths(from: string | null, to: string): Promise<string[]> {
+    const base = from ?? (await this.git(['hash-object', '-t', 'tree', '--stdin'], { input: '' })).stdout.trim();
+    const { stdout } = await this.git(['diff', '--name-only', '--no-renames', '-z', base, to]);
+    return stdout.split('\0').filter(Boolean);
+  }
+
+  /** A commit's patch identity: the same change made again (a cherry-pick) has the same one. */
+  async patchId(sha: string): Promise<string | null> {
+    const { stdout } = await this.git(['diff-tree', '-p', '--no-commit-id', sha]);
+    if (!stdout.trim()) return null;
+    const ids = await this.git(['patch-id', '--stable'], { input: stdout });
+    return ids.stdout.trim().split(' ')[0] || null;
+  }
+
+  /** The commit in `head` not in `fix`'s history that makes the same change as `fix` (a cherry-pick), if any. */
+  async equivalentIn(fix: string, fixPatchId: string, head: string): Promise<string | null> {
+    const { stdout } = await this.git(['log', '-p', '--no-merges', '--format=commit %H', `${fix}..${head}`]);
+    if (!stdout.trim()) return null;
+    const ids = await this.git(['patch-id', '--stable'], { input: stdout });
+    for (const line of ids.stdout.split('\n')) {
+      const [patchId, commit] = line.trim().split(' ');
+      if (patchId === fixPatchId && commit) return commit;
+    }
+    return null;
+  }
+
+  /**
+   * The oldest commit on `head`'s first-parent line that contains `commit` (which `head`
+   * contains): where the branch gained it, directly or through a merge. Containment only grows
+   * along the line, so a binary search over the commits `commit` lacks finds it.
+   */
+  async firstContaining(head: string, commit: string): Promise<string> {
+    const { stdout } = await this.git(['rev-list', '--first-parent', head, `^${commit}`]);
+    const line = stdout.split('\n').filter(Boolean); // newest first
+    if (line.length === 0) return (await this.resolve(commit)) ?? commit;
+    let lo = 0;
+    let hi = line.length - 1; // line[lo] contains it; find the last (oldest) index that does
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (await this.isAncestor(commit, line[mid])) lo = mid;
+      else hi = mid - 1;
+    }
+    const oldest = line[lo];
+    // On the first-parent line itself, the commit is where the branch gained it.
+    const parents = (await this.git(['rev-list', '--parents', '-n', '1', oldest])).stdout.trim().split(' ').slice(1);
+    const full = (await this.resolve(commit)) ?? commit;
+    return parents[0] === full ? full : oldest;
   }
 
   /** Merges `theirs` into `ours` without a work tree; a conflict returns the conflicting paths. */

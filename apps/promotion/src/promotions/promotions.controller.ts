@@ -2,10 +2,10 @@
 import { Body, Controller, DefaultValuePipe, Delete, Get, HttpCode, Inject, Param, ParseIntPipe, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { type CloudEvent, Events, type QaPassedV1, type RevisionLandedV1 } from '@runway/contracts';
+import { type ApprovalWithdrawnV1, type CloudEvent, Events, type ProductionQaChangedV1, type QaPassedV1, type RevisionLandedV1 } from '@runway/contracts';
 import type { JetStreamContext } from '@runway/messaging';
 import { CurrentPrincipal, type Principal, Roles } from '@runway/platform';
-import { LockDto, PromoteDto, SecurityFixDto } from './dto/promotion.dto';
+import { LockDto, MergedBackDto, PromoteDto, SecurityFixDto } from './dto/promotion.dto';
 import { PromotionsService } from './promotions.service';
 
 @ApiTags('promotions')
@@ -53,6 +53,28 @@ export class PromotionsController {
   @Roles('operator')
   securityFix(@Body() dto: SecurityFixDto, @CurrentPrincipal() who: Principal) {
     return this.promotions.reportSecurityFix(dto.sha, who.name);
+  }
+
+  @Get('security-fixes/:sha')
+  fix(@Param('sha') sha: string) {
+    return this.promotions.securityFix(sha);
+  }
+
+  /** An operator confirms a fix is in stable when git cannot tell (no repository, or a reworked patch). */
+  @Post('security-fixes/:sha/merged-back')
+  @Roles('operator')
+  mergedBack(@Param('sha') sha: string, @Body() dto: MergedBackDto, @CurrentPrincipal() who: Principal) {
+    return this.promotions.confirmMergeBack(sha, who.name, dto.reason);
+  }
+
+  @EventPattern<string>(Events.ApprovalWithdrawn.type)
+  onWithdrawn(@Payload() event: CloudEvent<ApprovalWithdrawnV1>, @Ctx() ctx: JetStreamContext) {
+    return this.promotions.onWithdrawn(event, ctx.tx);
+  }
+
+  @EventPattern<string>(Events.ProductionQaChanged.type)
+  onProductionQa(@Payload() event: CloudEvent<ProductionQaChangedV1>, @Ctx() ctx: JetStreamContext) {
+    return this.promotions.onProductionQa(event, ctx.tx);
   }
 
   @EventPattern<string>(Events.QaPassed.type)

@@ -12,7 +12,23 @@ export interface Approval {
   contains_db: boolean;
   previous_sha: string | null;
   approved_at: Date;
-  state: 'pending' | 'promoted' | 'included';
+  state: 'pending' | 'promoted' | 'included' | 'withdrawn';
+  /** qa-gate's decision number, when it gave one. */
+  seq: number | null;
+  withdrawn_at: Date | null;
+  withdrawn_reason: string | null;
+}
+
+/** What qa-gate last said about the QA branch: its latest withdrawal, and what production runs that is bad. */
+export interface QaView {
+  branch: string;
+  withdrawn_seq: number;
+  withdrawn_to_revno: number | null;
+  production_seq: number;
+  production_revno: number | null;
+  production_sha: string | null;
+  production_bad: { revno: number; sha: string; fixedByRevno?: number; reason: string; actor: string }[];
+  production_bad_since: Date | null;
 }
 
 export interface SecurityFix {
@@ -23,6 +39,8 @@ export interface SecurityFix {
   promoted_at: Date | null;
   merged_back_at: Date | null;
   merged_back_by: string | null;
+  merged_back_how: 'ancestry' | 'patch-id' | 'operator' | null;
+  merged_back_note: string | null;
 }
 
 export interface Lock {
@@ -68,15 +86,67 @@ export class PromotionsRepository {
     return this.ds.manager.find(PromotionEntity, { where: { branch }, order: { seq: 'DESC' }, take: limit });
   }
 
+  /**
+   * Records an approval. One QA withdrew is given again when a later decision approves it anew;
+   * one still pending takes the later decision's number. `withdrawn` records it as dead on
+   * arrival (a withdrawal that came first already took it back).
+   */
   async addApproval(
     em: EntityManager,
-    a: { sha: string; branch: string; revno: number; range: RevisionRef[]; containsDb: boolean; previousSha: string | null },
-  ): Promise<boolean> {
-    const rows: unknown[] = await em.query(
-      `INSERT INTO approvals (sha, branch, revno, range, contains_db, previous_sha) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sha) DO NOTHING RETURNING sha`,
-      [a.sha, a.branch, a.revno, JSON.stringify(a.range), a.containsDb, a.previousSha],
+    a: { sha: string; branch: string; revno: number; range: RevisionRef[]; containsDb: boolean; previousSha: string | null; seq: number | null; withdrawn?: string },
+  ): Promise<void> {
+    await em.query(
+      `INSERT INTO approvals (sha, branch, revno, range, contains_db, previous_sha, seq, state, withdrawn_at, withdrawn_reason)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $8::text IS NULL THEN 'pending' ELSE 'withdrawn' END, CASE WHEN $8::text IS NULL THEN NULL ELSE now() END, $8)
+       ON CONFLICT (sha) DO UPDATE SET
+         state = CASE WHEN approvals.state = 'withdrawn' AND $8::text IS NULL THEN 'pending' ELSE approvals.state END,
+         range = CASE WHEN approvals.state = 'withdrawn' AND $8::text IS NULL THEN EXCLUDED.range ELSE approvals.range END,
+         contains_db = CASE WHEN approvals.state = 'withdrawn' AND $8::text IS NULL THEN EXCLUDED.contains_db ELSE approvals.contains_db END,
+         previous_sha = CASE WHEN approvals.state = 'withdrawn' AND $8::text IS NULL THEN EXCLUDED.previous_sha ELSE approvals.previous_sha END,
+         approved_at = CASE WHEN approvals.state = 'withdrawn' AND $8::text IS NULL THEN now() ELSE approvals.approved_at END,
+         withdrawn_at = CASE WHEN approvals.state = 'withdrawn' AND $8::text IS NULL THEN NULL ELSE approvals.withdrawn_at END,
+         withdrawn_reason = CASE WHEN approvals.state = 'withdrawn' AND $8::text IS NULL THEN NULL ELSE approvals.withdrawn_reason END,
+         seq = greatest(approvals.seq, EXCLUDED.seq)
+       WHERE EXCLUDED.seq IS NOT NULL AND (approvals.seq IS NULL OR approvals.seq < EXCLUDED.seq) AND approvals.state IN ('pending', 'withdrawn')`,
+      [a.sha, a.branch, a.revno, JSON.stringify(a.range), a.containsDb, a.previousSha, a.seq, a.withdrawn ?? null],
     );
-    return rows.length > 0;
+  }
+
+  /** QA took these approvals back. */
+  async withdrawApprovals(em: EntityManager, dead: { sha: string; reason: string }[]): Promise<void> {
+    for (const d of dead) {
+      await em.query(`UPDATE approvals SET state = 'withdrawn', withdrawn_at = now(), withdrawn_reason = $2 WHERE sha = $1 AND state = 'pending'`, [d.sha, d.reason]);
+    }
+  }
+
+  recentlyWithdrawn(limit: number): Promise<Approval[]> {
+    return this.ds.query(`SELECT * FROM approvals WHERE state = 'withdrawn' ORDER BY withdrawn_at DESC LIMIT $1`, [limit]);
+  }
+
+  async qaView(em: EntityManager | null, branch: string): Promise<QaView | null> {
+    const [row]: QaView[] = await (em ?? this.ds.manager).query(`SELECT * FROM qa_view WHERE branch = $1`, [branch]);
+    return row ?? null;
+  }
+
+  /** Keeps the latest withdrawal (by qa-gate's decision number). */
+  async saveWithdrawal(em: EntityManager, branch: string, seq: number, toRevno: number | null): Promise<void> {
+    await em.query(
+      `INSERT INTO qa_view (branch, withdrawn_seq, withdrawn_to_revno) VALUES ($1, $2, $3)
+       ON CONFLICT (branch) DO UPDATE SET withdrawn_seq = $2, withdrawn_to_revno = $3, updated_at = now() WHERE qa_view.withdrawn_seq < $2`,
+      [branch, seq, toRevno],
+    );
+  }
+
+  /** Keeps qa-gate's latest word on what production runs that is bad; `since` marks when it started. */
+  async saveProductionQa(em: EntityManager, branch: string, v: { seq: number; revno: number | null; sha: string | null; bad: QaView['production_bad'] }): Promise<void> {
+    await em.query(
+      `INSERT INTO qa_view (branch, production_seq, production_revno, production_sha, production_bad, production_bad_since)
+       VALUES ($1, $2, $3, $4, $5, CASE WHEN jsonb_array_length($5::jsonb) > 0 THEN now() END)
+       ON CONFLICT (branch) DO UPDATE SET production_seq = $2, production_revno = $3, production_sha = $4, production_bad = $5,
+         production_bad_since = CASE WHEN jsonb_array_length($5::jsonb) = 0 THEN NULL ELSE coalesce(qa_view.production_bad_since, now()) END, updated_at = now()
+       WHERE qa_view.production_seq < $2`,
+      [branch, v.seq, v.revno, v.sha, JSON.stringify(v.bad)],
+    );
   }
 
   approval(em: EntityManager | null, sha: string): Promise<Approval | undefined> {
@@ -115,8 +185,17 @@ export class PromotionsRepository {
     return (em ?? this.ds.manager).query(`SELECT * FROM security_fixes WHERE merged_back_at IS NULL ORDER BY reported_at`);
   }
 
-  async markMergedBack(em: EntityManager, sha: string, by: string): Promise<void> {
-    await em.query(`UPDATE security_fixes SET merged_back_at = now(), merged_back_by = $2 WHERE sha = $1 AND merged_back_at IS NULL`, [sha, by]);
+  /** `by`: the first commit of stable that contains the fix; `how`: by ancestry, patch identity, or an operator's word. */
+  async markMergedBack(em: EntityManager, sha: string, by: string | null, how: 'ancestry' | 'patch-id' | 'operator', note: string | null = null): Promise<boolean> {
+    const [, affected]: [unknown[], number] = await em.query(
+      `UPDATE security_fixes SET merged_back_at = now(), merged_back_by = $2, merged_back_how = $3, merged_back_note = $4 WHERE sha = $1 AND merged_back_at IS NULL`,
+      [sha, by, how, note],
+    );
+    return affected > 0;
+  }
+
+  fix(em: EntityManager | null, sha: string): Promise<SecurityFix | undefined> {
+    return (em ?? this.ds.manager).query(`SELECT * FROM security_fixes WHERE sha = $1 OR sha LIKE $2 || '%' LIMIT 1`, [sha, sha]).then((r: SecurityFix[]) => r[0]);
   }
 
   allFixes(): Promise<SecurityFix[]> {

@@ -1,23 +1,32 @@
 /**
  * Moves production-stable in the real repository the moment QA approves, and never backwards.
+ * What to do is decided by `decide` (promotion-decision.ts) from the facts gathered here; this
+ * class does the I/O: Postgres, git, and the events in and out.
  *
  * Every change goes through `advance`, under the production branch's advisory lock (so
  * replicas take turns), after fetching the remote:
  *   1. If the remote branch moved without us (a person, or a push whose record a crash lost),
  *      a forward move is adopted and announced; anything else holds.
  *   2. Security fixes not yet in production go first, even when locked or frozen.
- *   3. Unless locked or frozen, the newest approval goes: a fast-forward when production is its
- *      ancestor; otherwise a merge commit made by Runway, so no security fix is ever dropped;
- *      on a conflict, nothing is pushed and the promotion is held with the reason.
- * The push is a compare-and-set on the remote ref. The promotion, its `promoted` event and the
- * approvals it ships commit together. If git cannot be reached, approvals wait and are retried.
+ *   3. Approvals QA withdrew are dropped; unless locked or frozen, the newest live approval
+ *      goes: a fast-forward when production is its ancestor; otherwise a merge commit made by
+ *      Runway, so no security fix is ever dropped; on a conflict, nothing is pushed and the
+ *      promotion is held with the reason.
+ * Whether a move needs downtime is read from git: the paths it changes. The push is a
+ * compare-and-set on the remote ref. The promotion, its `promoted` event and the approvals it
+ * ships commit together. If git cannot be reached, approvals wait and are retried.
+ *
+ * Without a repository (`PROMOTION_GIT_REMOTE` unset), promotions, security fixes included, are
+ * recorded and announced as they would be made; an approval is held while production carries a
+ * fix nobody has confirmed merged back, since nothing can tell whether the approval has it.
  */
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import {
-  type CloudEvent, type DeployKind, Events, type HoldReason, type PromotionCause, type QaPassedV1, type RevisionLandedV1, type RevisionRef,
+  type ApprovalWithdrawnV1, type CloudEvent, type DeployKind, Events, type HoldReason, type ProductionQaChangedV1, type PromotionCause, type QaPassedV1,
+  type RevisionLandedV1, type RevisionRef, schemaPatchMatcher,
 } from '@runway/contracts';
 import { Outbox } from '@runway/messaging';
 import { DomainError, PINO_LOGGER, RUNWAY_ENV } from '@runway/platform';
@@ -25,8 +34,8 @@ import type { PromotionEnv } from '../config';
 import { ProductionRepository } from '../git/production.repository';
 import { activeFreeze, type FreezeWindow, parseFreezeWindows } from './freeze-windows';
 import type { PromotionKind } from './promotion.entity';
-import { deployKindFor } from './promotion-rules';
-import { type Approval, PromotionsRepository } from './promotions.repository';
+import { type ApprovalDecision, type ApprovalFacts, decide, deployKindFor, liveApprovals, rangeUpTo, shipsSchemaChange, target } from './promotion-decision';
+import { type Approval, PromotionsRepository, type SecurityFix } from './promotions.repository';
 
 interface Move {
   cause: PromotionCause;
@@ -46,6 +55,7 @@ export class PromotionsService implements OnApplicationBootstrap, OnApplicationS
   private readonly git: ProductionRepository | null;
   private readonly freezes: FreezeWindow[];
   private readonly branch: string;
+  private readonly isDbPatch: (path: string) => boolean;
   private timer: NodeJS.Timeout | null = null;
   private lastGitError: { at: Date; message: string } | null = null;
 
@@ -57,6 +67,7 @@ export class PromotionsService implements OnApplicationBootstrap, OnApplicationS
   ) {
     this.branch = env.PRODUCTION_BRANCH;
     this.freezes = parseFreezeWindows(env.PROMOTION_FREEZES);
+    this.isDbPatch = schemaPatchMatcher(env.PROMOTION_DB_PATCH_PATTERN);
     this.git = env.PROMOTION_GIT_REMOTE
       ? new ProductionRepository(env.PROMOTION_GIT_REMOTE, env.PROMOTION_GIT_WORKDIR, { name: env.PROMOTION_GIT_AUTHOR_NAME, email: env.PROMOTION_GIT_AUTHOR_EMAIL })
       : null;
@@ -83,12 +94,44 @@ export class PromotionsService implements OnApplicationBootstrap, OnApplicationS
     const d = event.data;
     if (d.branch !== this.env.QA_BRANCH) return;
     await this.repo.lock(em, this.branch);
+    // A withdrawal that arrived first may already have taken this approval back.
+    const view = await this.repo.qaView(em, d.branch);
+    const dead = view && d.seq !== undefined && d.seq < view.withdrawn_seq && d.revno > (view.withdrawn_to_revno ?? 0);
     await this.repo.addApproval(em, {
-      sha: d.sha, branch: d.branch, revno: d.revno, range: d.range, containsDb: d.containsDbRevision, previousSha: d.previousSha ?? null,
+      sha: d.sha, branch: d.branch, revno: d.revno, range: d.range, containsDb: d.containsDbRevision, previousSha: d.previousSha ?? null, seq: d.seq ?? null,
+      withdrawn: dead ? `QA withdrew it before it arrived: the deployable revision went back to ${view.withdrawn_to_revno ? `r${view.withdrawn_to_revno}` : 'none'}` : undefined,
     });
     await this.advance(em, 'qa-gate');
     // An approved revision is on stable: any fix it contains has been merged back.
-    if (this.git && (await this.repo.pendingMergeBack(em)).length) await this.detectMergeBack(em, d.sha).catch(() => undefined);
+    if ((await this.repo.pendingMergeBack(em)).length) await this.detectMergeBack(em, d.sha).catch(() => undefined);
+  }
+
+  /**
+   * QA took its approval back: every approval given before it above the revision it went back
+   * to is dropped, and that revision, deployable now, is approved by the withdrawal itself.
+   */
+  async onWithdrawn(event: CloudEvent<ApprovalWithdrawnV1>, em: EntityManager): Promise<void> {
+    const d = event.data;
+    if (d.branch !== this.env.QA_BRANCH) return;
+    await this.repo.lock(em, this.branch);
+    await this.repo.saveWithdrawal(em, d.branch, d.seq, d.revno ?? null);
+    const pending = await this.repo.pendingApprovals(em);
+    const reason = `QA withdrew it: ${d.reason}`;
+    await this.repo.withdrawApprovals(em, pending.filter((a) => (a.seq ?? 0) < d.seq && a.revno > (d.revno ?? 0)).map((a) => ({ sha: a.sha, reason })));
+    if (d.revno && d.sha && d.range.length) {
+      await this.repo.addApproval(em, {
+        sha: d.sha, branch: d.branch, revno: d.revno, range: d.range, containsDb: d.containsDbRevision, previousSha: d.previousSha ?? null, seq: d.seq,
+      });
+    }
+    this.logger.warn({ withdrawn: d.withdrawnRevno, to: d.revno ?? null, cause: d.cause.revno, by: d.by }, 'QA withdrew an approval');
+    await this.advance(em, 'qa-gate');
+  }
+
+  /** qa-gate's word on what production runs that QA found bad, kept for GET /status. */
+  async onProductionQa(event: CloudEvent<ProductionQaChangedV1>, em: EntityManager): Promise<void> {
+    const d = event.data;
+    if (d.branch !== this.env.QA_BRANCH) return;
+    await this.repo.saveProductionQa(em, d.branch, { seq: d.seq, revno: d.productionRevno ?? null, sha: d.productionSha ?? null, bad: d.bad });
   }
 
   /** Security fixes landing on production-devel go out at once; landings on stable may merge fixes back. */
@@ -98,10 +141,25 @@ export class PromotionsService implements OnApplicationBootstrap, OnApplicationS
       await this.repo.lock(em, this.branch);
       await this.repo.addSecurityFix(em, d.sha, d.branch, d.reportedBy ?? event.source);
       await this.advance(em, d.reportedBy ?? event.source);
-    } else if (d.branch === this.env.QA_BRANCH && this.git && (await this.repo.pendingMergeBack(em)).length) {
+    } else if (d.branch === this.env.QA_BRANCH && (await this.repo.pendingMergeBack(em)).length) {
       await this.repo.lock(em, this.branch);
       await this.detectMergeBack(em, d.sha);
     }
+  }
+
+  /**
+   * An operator says a security fix is in stable (merged back by hand in a way git cannot
+   * recognise, or there is no repository to ask). Audited with the reason.
+   */
+  async confirmMergeBack(sha: string, who: string, reason: string) {
+    await this.repo.transaction(async (em) => {
+      await this.repo.lock(em, this.branch);
+      const fix = await this.repo.fix(em, sha);
+      if (!fix) throw new DomainError('NOT_FOUND', `no security fix ${sha}`);
+      if (!(await this.repo.markMergedBack(em, fix.sha, null, 'operator', `${who}: ${reason}`))) throw new DomainError('CONFLICT', `security fix ${short(fix.sha)} is already merged back`);
+      await this.advance(em, who);
+    });
+    return this.securityFix(sha);
   }
 
   async reportSecurityFix(sha: string, who: string) {
@@ -143,9 +201,10 @@ export class PromotionsService implements OnApplicationBootstrap, OnApplicationS
       if (!approval && !force) {
         throw new DomainError('UNPROCESSABLE', `${revision} has not been approved by QA; promote it with force and a reason if you must`);
       }
+      const live = liveApprovals((await this.repo.pendingApprovals(em)).map(facts), null).live;
       const move: Move = {
         cause: 'manual', requestedBy: who, revno: approval?.revno ?? null, forced: !approval, reason,
-        revisions: approval ? this.rangeUpTo(await this.repo.pendingApprovals(em), approval) : [],
+        revisions: approval ? rangeUpTo(live, facts(approval)) : [],
       };
       if (!this.git) {
         if (!approval) throw new DomainError('UNPROCESSABLE', 'without a git remote only approved revisions can be promoted');
@@ -181,20 +240,33 @@ export class PromotionsService implements OnApplicationBootstrap, OnApplicationS
 
   /** Call with the branch lock held. */
   private async advance(em: EntityManager, requestedBy: string): Promise<void> {
-    const [fixes, pending] = await Promise.all([this.repo.unpromotedFixes(em), this.repo.pendingApprovals(em)]);
+    // One transaction is one connection: its queries go one after another.
+    const fixes = await this.repo.unpromotedFixes(em);
+    const pending = await this.repo.pendingApprovals(em);
+    const view = await this.repo.qaView(em, this.env.QA_BRANCH);
     if (fixes.length === 0 && pending.length === 0) return;
+    const { live, dead } = liveApprovals(pending.map(facts), view ? { seq: view.withdrawn_seq, revno: view.withdrawn_to_revno } : null);
+    await this.repo.withdrawApprovals(em, dead.map((d) => ({ sha: d.approval.sha, reason: d.reason })));
+    const newest = target(live);
+    const blocked = await this.blockedBy(em);
     if (!this.git) {
-      if (pending.length && !(await this.blockedBy(em))) {
-        const newest = pending[pending.length - 1];
-        const gap = await this.missingLink(em, pending, newest, null);
-        if (gap && !this.waitedEnough(newest)) return;
-        await this.recordOnly(em, newest, this.approvalMove(pending, newest, requestedBy, gap));
-      }
+      const unmerged = (await this.repo.pendingMergeBack(em)).filter((f) => f.promoted_at !== null).map((f) => f.sha);
+      const gap = newest ? await this.missingLink(em, live, newest, null) : null;
+      const decision = decide({
+        now: new Date(), unpromotedFixes: fixes.map((f) => f.sha), live, blocked, gap, chainWaitMs: this.env.PROMOTION_CHAIN_WAIT_SECONDS * 1000,
+        fixesNotKnownMerged: [...unmerged, ...fixes.map((f) => f.sha)],
+      });
+      for (const fix of fixes) await this.recordOnlyFix(em, fix);
+      await this.carryOut(em, decision.approval, requestedBy, null);
       return;
     }
     try {
       let current = await this.knownHead(em, requestedBy);
       if (current === false) return;
+      const gap = newest ? await this.missingLink(em, live, newest, current) : null;
+      const decision = decide({
+        now: new Date(), unpromotedFixes: fixes.map((f) => f.sha), live, blocked, gap, chainWaitMs: this.env.PROMOTION_CHAIN_WAIT_SECONDS * 1000, fixesNotKnownMerged: [],
+      });
       for (const fix of fixes) {
         const moved = await this.promoteCommit(em, current, fix.sha, {
           cause: 'security-fix', requestedBy: fix.reported_by, revno: null, revisions: [{ sha: fix.sha, db: false }],
@@ -203,19 +275,31 @@ export class PromotionsService implements OnApplicationBootstrap, OnApplicationS
         else if (moved === 'contained') await this.repo.markFixesPromoted(em, [fix.sha], null);
         else if (moved) current = moved;
       }
-      if (pending.length === 0 || (await this.blockedBy(em))) return;
-      const newest = pending[pending.length - 1];
-      const gap = await this.missingLink(em, pending, newest, current);
-      if (gap && !this.waitedEnough(newest)) return;
-      const moved = await this.promoteCommit(em, current, newest.sha, this.approvalMove(pending, newest, requestedBy, gap));
-      if (moved === 'missing') await this.hold(em, newest.sha, newest.revno, 'not-approved', `r${newest.revno} (${short(newest.sha)}) is not in ${this.git.displayName}`);
-      else if (moved) await this.repo.settleApprovals(em, newest.revno, null);
+      await this.carryOut(em, decision.approval, requestedBy, current);
       this.lastGitError = null;
     } catch (e) {
       // Nothing was pushed, or the push's record is adopted next time: approvals wait and are retried.
       this.lastGitError = { at: new Date(), message: (e as Error).message };
       this.logger.warn({ err: (e as Error).message }, 'promotion could not reach git; approvals wait');
     }
+  }
+
+  /** Does what the decision says about approvals: promote, hold, or nothing (waiting is nothing). */
+  private async carryOut(em: EntityManager, d: ApprovalDecision, requestedBy: string, current: string | null): Promise<void> {
+    if (d.kind === 'hold') {
+      await this.hold(em, d.approval.sha, d.approval.revno, d.code, d.reason);
+      return;
+    }
+    if (d.kind !== 'promote') return;
+    const move: Move = { cause: 'qa-passed', requestedBy, revno: d.approval.revno, revisions: d.revisions, assumeDb: d.assumeDb, reason: d.reason };
+    const approval = (await this.repo.approval(em, d.approval.sha))!;
+    if (!this.git) {
+      await this.recordOnly(em, approval, move);
+      return;
+    }
+    const moved = await this.promoteCommit(em, current, d.approval.sha, move);
+    if (moved === 'missing') await this.hold(em, d.approval.sha, d.approval.revno, 'not-approved', `r${d.approval.revno} (${short(d.approval.sha)}) is not in ${this.git.displayName}`);
+    else if (moved) await this.repo.settleApprovals(em, d.approval.revno, null);
   }
 
   /**
@@ -328,7 +412,10 @@ export class PromotionsService implements OnApplicationBootstrap, OnApplicationS
     em: EntityManager,
     p: { id: string; from: string | null; fromRevno: number | null; head: string; target: string; kind: PromotionKind; move: Move },
   ): Promise<void> {
-    const containsDb = p.move.assumeDb === true || p.move.revisions.some((r) => r.db);
+    // What ships decides: with a repository, the paths the move changes; without, the revisions listed.
+    const containsDb = this.git && p.kind !== 'record-only'
+      ? shipsSchemaChange(await this.git.changedPaths(p.from, p.head), this.isDbPatch)
+      : p.move.assumeDb === true || p.move.revisions.some((r) => r.db);
     const deployKind: DeployKind = deployKindFor(containsDb);
     await this.repo.record(em, {
       id: p.id, branch: this.branch, fromSha: p.from, fromRevno: p.fromRevno, toSha: p.target, toRevno: p.move.revno, cause: p.move.cause,
@@ -355,6 +442,15 @@ export class PromotionsService implements OnApplicationBootstrap, OnApplicationS
     return { promoted: approval.sha };
   }
 
+  /** Without a repository, a security fix is recorded and announced as production's new head, as it would be pushed. */
+  private async recordOnlyFix(em: EntityManager, fix: SecurityFix): Promise<void> {
+    const state = await this.repo.state(em, this.branch);
+    await this.announce(em, {
+      id: randomUUID(), from: state?.sha ?? null, fromRevno: state?.revno ?? null, head: fix.sha, target: fix.sha, kind: 'record-only',
+      move: { cause: 'security-fix', requestedBy: fix.reported_by, revno: state?.revno ?? null, revisions: [{ sha: fix.sha, db: false }] },
+    });
+  }
+
   private async hold(em: EntityManager, sha: string, revno: number | null, code: HoldReason, reason: string): Promise<void> {
     const last = await this.repo.lastHold();
     if (last && last.sha === sha && last.code === code && last.reason === reason) return;
@@ -363,17 +459,37 @@ export class PromotionsService implements OnApplicationBootstrap, OnApplicationS
     this.logger.warn({ sha, code, reason }, 'promotion held');
   }
 
+  /**
+   * Looks for pending security fixes in a commit of stable: by ancestry (merged), or by patch
+   * identity (cherry-picked: another sha, the same change). Each is recorded with the first
+   * commit of stable's first-parent line that has it, so it is the same whichever landing is
+   * looked at first. Without a repository, only a landing of the fix's own sha can tell.
+   */
   private async detectMergeBack(em: EntityManager, stableSha: string): Promise<void> {
-    if (!this.git) return;
     const pending = await this.repo.pendingMergeBack(em);
     if (pending.length === 0) return;
-    if (!(await this.git.hasCommit(stableSha))) await this.git.sync([]);
-    if (!(await this.git.hasCommit(stableSha))) return;
-    for (const fix of pending) {
-      if ((await this.git.hasCommit(fix.sha)) && (await this.git.isAncestor(fix.sha, stableSha))) {
-        await this.repo.markMergedBack(em, fix.sha, stableSha);
-        this.logger.info({ fix: fix.sha, by: stableSha }, 'security fix merged back');
+    if (!this.git) {
+      for (const fix of pending.filter((f) => f.sha === stableSha || f.sha.startsWith(stableSha) || stableSha.startsWith(f.sha))) {
+        await this.repo.markMergedBack(em, fix.sha, stableSha, 'ancestry');
       }
+      return;
+    }
+    const git = this.git;
+    if (!(await git.hasCommit(stableSha))) await git.sync([]);
+    if (!(await git.hasCommit(stableSha))) return;
+    for (const fix of pending) {
+      if (!(await git.hasCommit(fix.sha))) continue;
+      let found: { commit: string; how: 'ancestry' | 'patch-id' } | null = null;
+      if (await git.isAncestor(fix.sha, stableSha)) found = { commit: fix.sha, how: 'ancestry' };
+      else {
+        const patchId = await git.patchId(fix.sha);
+        const same = patchId ? await git.equivalentIn(fix.sha, patchId, stableSha) : null;
+        if (same) found = { commit: same, how: 'patch-id' };
+      }
+      if (!found) continue;
+      const by = await git.firstContaining(stableSha, found.commit);
+      await this.repo.markMergedBack(em, fix.sha, by, found.how);
+      this.logger.info({ fix: fix.sha, by, how: found.how }, 'security fix merged back');
     }
   }
 
@@ -384,33 +500,21 @@ export class PromotionsService implements OnApplicationBootstrap, OnApplicationS
    * no-downtime deploy). A link is satisfied by an approval we hold, or by production already
    * containing it.
    */
-  private async missingLink(em: EntityManager, pending: Approval[], approval: Approval, current: string | null): Promise<string | null> {
-    const bySha = new Map(pending.map((a) => [a.sha, a]));
-    for (let link = approval.previous_sha, hops = 0; link && hops < 10_000; hops++) {
-      const held = bySha.get(link) ?? (await this.repo.approval(em, link));
-      if (held && held.sha === link) {
-        if (held.state !== 'pending') return null;
-        link = held.previous_sha;
+  private async missingLink(em: EntityManager, live: ApprovalFacts[], approval: ApprovalFacts, current: string | null): Promise<string | null> {
+    const bySha = new Map(live.map((a) => [a.sha, a]));
+    for (let link = approval.previousSha, hops = 0; link && hops < 10_000; hops++) {
+      const mine = bySha.get(link);
+      if (mine) {
+        link = mine.previousSha;
         continue;
       }
+      const held = await this.repo.approval(em, link);
+      // Promoted, included or withdrawn: it arrived, and what it brought is accounted for.
+      if (held && held.sha === link && held.state !== 'pending') return null;
       if (current && this.git && (await this.git.relation(current, link)) === 'contained') return null;
       return link;
     }
     return null;
-  }
-
-  private waitedEnough(approval: Approval): boolean {
-    return Date.now() - new Date(approval.approved_at).getTime() >= this.env.PROMOTION_CHAIN_WAIT_SECONDS * 1000;
-  }
-
-  private approvalMove(pending: Approval[], approval: Approval, requestedBy: string, gap: string | null): Move {
-    const revisions = this.rangeUpTo(pending, approval);
-    if (!gap) return { cause: 'qa-passed', requestedBy, revno: approval.revno, revisions };
-    // The missing range is unknown: assume it changes the schema, so the deploy takes the safe path.
-    return {
-      cause: 'qa-passed', requestedBy, revno: approval.revno, assumeDb: true, revisions,
-      reason: `the approval of ${short(gap)} never arrived; its revisions are not listed and a downtime deploy is assumed`,
-    };
   }
 
   private async blockedBy(em: EntityManager) {
@@ -419,25 +523,12 @@ export class PromotionsService implements OnApplicationBootstrap, OnApplicationS
     return locks.length || freeze ? { locks, freeze } : null;
   }
 
-  /** Every revision the pending approvals up to `approval` bring, oldest first, once each. */
-  private rangeUpTo(pending: Approval[], approval: Approval): RevisionRef[] {
-    const seen = new Set<string>();
-    const out: RevisionRef[] = [];
-    for (const a of [...pending.filter((p) => p.revno < approval.revno), approval]) {
-      for (const r of a.range) {
-        if (seen.has(r.sha)) continue;
-        seen.add(r.sha);
-        out.push(r);
-      }
-    }
-    return out;
-  }
-
   // ---- what goes out ---------------------------------------------------------------------------
 
   async status() {
-    const [state, pending, fixes, locks, lastHold] = await Promise.all([
+    const [state, pending, fixes, locks, lastHold, withdrawn, view] = await Promise.all([
       this.repo.state(null, this.branch), this.repo.pendingApprovals(null), this.repo.pendingMergeBack(null), this.repo.activeLocks(null), this.repo.lastHold(),
+      this.repo.recentlyWithdrawn(20), this.repo.qaView(null, this.env.QA_BRANCH),
     ]);
     const now = Date.now();
     const freeze = activeFreeze(this.freezes, new Date());
@@ -450,10 +541,17 @@ export class PromotionsService implements OnApplicationBootstrap, OnApplicationS
       freeze,
       pendingApprovals: pending.map((a) => ({ sha: a.sha, revno: a.revno, approvedAt: a.approved_at, containsDb: a.contains_db })),
       waiting: pending.length ? { newest: pending[pending.length - 1].revno, count: pending.length } : null,
+      /** Approvals QA took back (a late bad mark, a mark back to needs-testing), newest first. */
+      withdrawnApprovals: withdrawn.map((a) => ({ sha: a.sha, revno: a.revno, approvedAt: a.approved_at, withdrawnAt: a.withdrawn_at, reason: a.withdrawn_reason })),
       pendingMergeBack: fixes.map((f) => ({
         sha: f.sha, reportedAt: f.reported_at, promotedAt: f.promoted_at, ageSeconds: Math.round((now - new Date(f.reported_at).getTime()) / 1000),
+        ...(this.git ? {} : { detection: 'without a repository, only a landing of this very commit on stable, or an operator, can tell' }),
       })),
-      lastHold: lastHold && pending.some((a) => a.sha === lastHold.sha) ? lastHold : (lastHold?.code === 'remote-moved' ? lastHold : null),
+      /** Production runs a revision QA found bad: from qa-gate, with who must act. */
+      productionRunsBad: view?.production_bad.length
+        ? { revisions: view.production_bad, actor: view.production_bad[0].actor, reason: view.production_bad[0].reason, since: view.production_bad_since, productionRevno: view.production_revno }
+        : null,
+      lastHold: lastHold && (pending.some((a) => a.sha === lastHold.sha) || lastHold.code === 'remote-moved') ? lastHold : null,
       gitError: this.lastGitError,
     };
   }
@@ -462,7 +560,28 @@ export class PromotionsService implements OnApplicationBootstrap, OnApplicationS
     return this.repo.history(this.branch, limit);
   }
 
-  securityFixes() {
-    return this.repo.allFixes();
+  async securityFixes() {
+    return (await this.repo.allFixes()).map(fixView);
   }
+
+  async securityFix(sha: string) {
+    const fix = await this.repo.fix(null, sha);
+    if (!fix) throw new DomainError('NOT_FOUND', `no security fix ${sha}`);
+    return fixView(fix);
+  }
+}
+
+/** An approval row as the decision sees it. */
+function facts(a: Approval): ApprovalFacts {
+  return {
+    sha: a.sha, revno: a.revno, seq: a.seq ?? null, previousSha: a.previous_sha, approvedAt: new Date(a.approved_at), range: a.range, containsDb: a.contains_db,
+  };
+}
+
+/** A security fix as the API shows it: where it is, and how it came back to stable. */
+function fixView(f: SecurityFix) {
+  return {
+    sha: f.sha, branch: f.branch, reportedBy: f.reported_by, reportedAt: f.reported_at, promotedAt: f.promoted_at,
+    mergedBackAt: f.merged_back_at, mergedBackBy: f.merged_back_by, mergedBackHow: f.merged_back_how, mergedBackNote: f.merged_back_note,
+  };
 }

@@ -19,3 +19,7 @@ export class LockDto {
 export class SecurityFixDto {
   @ApiProperty() @IsString() @Matches(SHA_PATTERN, { message: 'sha must be 7 to 64 lower-case hex digits' }) sha!: string;
 }
+
+export class MergedBackDto {
+  @ApiProperty({ example: 'reworked by hand in r4521; git cannot see it' }) @IsString() @MinLength(3) @MaxLength(4096) reason!: string;
+}

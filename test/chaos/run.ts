@@ -2,8 +2,11 @@
  * `npm run chaos [-- --landings 10000 --agents 20 --replicas 2 --cluster --kill-every-ms 3000 --seed 7]`:
  * the full chaos run (see chaos.ts). Prints progress, then one JSON summary as the last line;
  * exits 1 on any loss, double or disagreement with the model.
+ * `npm run chaos -- --domain histories --runs N [--seed S] [--parallel K]`: the generated-histories
+ * run instead (histories/runner.ts).
  */
 import { runChaos } from './chaos';
+import { historiesCli } from './histories/runner';
 
 const args = process.argv.slice(2);
 const num = (name: string, fallback: number) => {
@@ -11,8 +14,18 @@ const num = (name: string, fallback: number) => {
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
 const cluster = args.includes('--cluster');
+const domain = args.includes('--domain') ? args[args.indexOf('--domain') + 1] : undefined;
 
-runChaos({
+if (domain === 'histories') {
+  // Generated git histories through qa-gate and promotion (issue 13): see histories/runner.ts.
+  historiesCli(args).catch((e: unknown) => {
+    process.stderr.write(`histories run failed: ${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
+  });
+} else if (domain !== undefined) {
+  process.stderr.write(`unknown --domain ${domain} (known: histories)\n`);
+  process.exit(2);
+} else runChaos({
   landings: num('landings', 10_000),
   agents: num('agents', 20),
   replicas: num('replicas', 2),

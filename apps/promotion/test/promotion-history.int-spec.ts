@@ -123,7 +123,7 @@ describe('promotion: merge-back by patch identity (issue 13, defect 5)', () => {
       await rig.send(Events.RevisionLanded, { branch: 'stable', sha: after.sha, revno: after.revno, landedAt: new Date().toISOString() });
       const fixes = (await rig.api.get('/security-fixes')).body;
       expect(fixes).toEqual([expect.objectContaining({ sha: fix, mergedBackBy: picked, mergedBackHow: 'patch-id', mergedBackAt: expect.any(String) })]);
-      expect((await rig.status()).pendingMergeBack).toEqual([]);
+      expect(await rig.status()).toMatchObject({ pendingMergeBack: [], recentlyMergedBack: [{ sha: fix, mergedBackBy: picked, mergedBackHow: 'patch-id' }] });
 
       // A second fix, merged back by a merge of production-devel into stable.
       rig.repo.checkout('production-devel');

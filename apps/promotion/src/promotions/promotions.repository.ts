@@ -198,6 +198,10 @@ export class PromotionsRepository {
     return (em ?? this.ds.manager).query(`SELECT * FROM security_fixes WHERE sha = $1 OR sha LIKE $2 || '%' LIMIT 1`, [sha, sha]).then((r: SecurityFix[]) => r[0]);
   }
 
+  recentlyMergedBack(limit: number): Promise<SecurityFix[]> {
+    return this.ds.query(`SELECT * FROM security_fixes WHERE merged_back_at IS NOT NULL ORDER BY merged_back_at DESC LIMIT $1`, [limit]);
+  }
+
   allFixes(): Promise<SecurityFix[]> {
     return this.ds.query(`SELECT * FROM security_fixes ORDER BY reported_at DESC LIMIT 200`);
   }

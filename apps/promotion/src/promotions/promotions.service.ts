@@ -526,9 +526,9 @@ export class PromotionsService implements OnApplicationBootstrap, OnApplicationS
   // ---- what goes out ---------------------------------------------------------------------------
 
   async status() {
-    const [state, pending, fixes, locks, lastHold, withdrawn, view] = await Promise.all([
+    const [state, pending, fixes, locks, lastHold, withdrawn, view, mergedBack] = await Promise.all([
       this.repo.state(null, this.branch), this.repo.pendingApprovals(null), this.repo.pendingMergeBack(null), this.repo.activeLocks(null), this.repo.lastHold(),
-      this.repo.recentlyWithdrawn(20), this.repo.qaView(null, this.env.QA_BRANCH),
+      this.repo.recentlyWithdrawn(20), this.repo.qaView(null, this.env.QA_BRANCH), this.repo.recentlyMergedBack(10),
     ]);
     const now = Date.now();
     const freeze = activeFreeze(this.freezes, new Date());
@@ -547,6 +547,8 @@ export class PromotionsService implements OnApplicationBootstrap, OnApplicationS
         sha: f.sha, reportedAt: f.reported_at, promotedAt: f.promoted_at, ageSeconds: Math.round((now - new Date(f.reported_at).getTime()) / 1000),
         ...(this.git ? {} : { detection: 'without a repository, only a landing of this very commit on stable, or an operator, can tell' }),
       })),
+      /** The last fixes merged back, with how: by ancestry (merged), patch identity (cherry-picked), or an operator's word. */
+      recentlyMergedBack: mergedBack.map(fixView),
       /** Production runs a revision QA found bad: from qa-gate, with who must act. */
       productionRunsBad: view?.production_bad.length
         ? { revisions: view.production_bad, actor: view.production_bad[0].actor, reason: view.production_bad[0].reason, since: view.production_bad_since, productionRevno: view.production_revno }

@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import { apiClient, type ApiClient, eventually, TEST_ADMIN_TOKEN } from '@runway/testing';
-import { GitFixture } from '../../apps/promotion/test/git-fixture';
+import { GitFixture } from '@runway/testing';
 import { issueToken } from '../../tools/stack.cjs';
 import { type E2eRunway, startRunway } from './harness';
 

@@ -7,7 +7,7 @@ export const ExitCode = {
   USAGE: 2,
   /** The token is missing, unknown, revoked, or lacks the role (HTTP 401, 403). */
   AUTH: 3,
-  /** No such revision, lock, rollout, cowboy or flag rule (HTTP 404). */
+  /** No such revision, lock, rollout, cowboy, flag rule, landing or security fix (HTTP 404). */
   NOT_FOUND: 4,
   /** Refused in the current state: conflict, not approved, held (HTTP 409, 422). */
   CONFLICT: 5,

@@ -1,4 +1,4 @@
-import { parseDuration, parseKeyValue, parseNonNegativeInt, parsePositiveInt, parseRevisionRef, parseSince, parseUntil } from './parse';
+import { parseDuration, parseKeyValue, parseLandingId, parseNonNegativeInt, parsePositiveInt, parseRevisionRef, parseSince, parseUntil } from './parse';
 
 describe('command-line values', () => {
   const now = new Date('2026-05-01T12:00:00Z');
@@ -50,5 +50,12 @@ describe('command-line values', () => {
     expect(() => parsePositiveInt('-1')).toThrow();
     expect(() => parsePositiveInt('1.5')).toThrow();
     expect(parseNonNegativeInt('0')).toBe(0);
+  });
+
+  it('reads landing ids, which are numbers', () => {
+    expect(parseLandingId('12')).toBe('12');
+    expect(parseLandingId(' 900719925474099312 ')).toBe('900719925474099312');
+    expect(() => parseLandingId('12a')).toThrow(/not a landing id/);
+    expect(() => parseLandingId('-1')).toThrow(/not a landing id/);
   });
 });

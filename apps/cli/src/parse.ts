@@ -66,3 +66,10 @@ export function parseNonNegativeInt(input: string): number {
   if (!/^\d{1,9}$/.test(input.trim())) throw new Error(`not a whole number: ${input}`);
   return Number(input);
 }
+
+/** A landing id: qa-gate numbers landings. */
+export function parseLandingId(input: string): string {
+  const s = input.trim();
+  if (!/^\d{1,18}$/.test(s)) throw new Error(`not a landing id: ${input} (a number; see runway landings)`);
+  return s;
+}

@@ -60,6 +60,7 @@ describe('runway CLI (real binary, real services)', () => {
       ['status'], ['config'], ['revisions'], ['qa'], ['deployable'], ['land'], ['promote'], ['promotions'], ['lock'], ['unlock'], ['servers'], ['hold'], ['release'],
       ['rollout'], ['rollout', 'watch'], ['rollout', 'list'], ['cowboys'], ['cowboys', 'add'], ['cowboys', 'check'], ['flags'], ['flags', 'get'], ['flags', 'set'],
       ['flags', 'edit'], ['flags', 'explain'], ['flags', 'log'], ['agent'], ['agent', 'nats-permissions'],
+      ['landings'], ['landings', 'list'], ['landings', 'dismiss'], ['security-fixes'], ['security-fixes', 'list'], ['security-fixes', 'merged-back'],
     ];
     for (const c of commands) {
       const r = await cli(admin, ...c, '--help');
@@ -263,6 +264,40 @@ describe('runway CLI (real binary, real services)', () => {
     expect(watched.code).toBe(7);
     expect(watched.stdout).toMatch(/: failed/);
     expect(watched.stdout).toMatch(/app2\.lpnet\s+lpnet\s+(failed|rolled-back)/);
+  });
+
+  it('without a repository: an approval held for a security fix, released once an operator confirms the merge-back', async () => {
+    // qa-gate has no repository here: it keeps no landings to list.
+    expect(await parsed(admin, 'landings')).toEqual({ items: [], next: null });
+    expect((await cli(admin, 'landings')).stdout).toMatch(/^No landings\./);
+
+    const fix = randomSha();
+    const reported = await fetch(`${rw.urls.promotion}/security-fixes`, {
+      method: 'POST', headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ sha: fix }),
+    });
+    expect(reported.status).toBe(201);
+    const list = await cli(admin, 'security-fixes');
+    expect(list.stdout).toMatch(new RegExp(`^${fix.slice(0, 10)}\\s+production-devel\\s+.*\\s+pending for \\d+s$`, 'm'));
+
+    shas[4] = randomSha();
+    expect((await cli(buildbot, 'land', shas[4], '--revno', '4', '-m', 'Change 4')).code).toBe(0);
+    expect((await cli(qa, 'qa', 'r4', 'ok')).code).toBe(0);
+    const held = await eventually(async () => {
+      const r = await cli(admin, 'status');
+      return /held\s+r4 \S+ merge-back-unknown: /.test(r.stdout) ? r.stdout : null;
+    }, { what: 'r4 held for the unconfirmed merge-back', timeoutMs: 30_000 });
+    const line = (label: string) => held.split('\n').map((l) => l.trim()).filter((l) => l.startsWith(`${label}  `)).map((l) => l.slice(label.length).trim());
+    expect(line('to release')).toEqual([`runway security-fixes merged-back ${fix.slice(0, 10)} --reason "<where stable got it>" (role operator)`]);
+    expect(line('merge-back pending')).toEqual([expect.stringMatching(new RegExp(`^${fix.slice(0, 10)} \\(\\d+s\\): without a repository, only a landing of this very commit on stable, or an operator, can tell$`))]);
+
+    const confirmed = await cli(operator, 'security-fixes', 'merged-back', fix, '--reason', 'merged into stable by hand in r4');
+    expect(confirmed).toMatchObject({ code: 0, stdout: `security fix ${fix.slice(0, 10)}: confirmed by an operator: Ada (ops): merged into stable by hand in r4\n` });
+    const status = await eventually(async () => {
+      const s = await parsed(admin, 'status');
+      return s.promotion.productionStable?.sha === shas[4] ? s : null;
+    }, { what: 'r4 promoted once the merge-back is confirmed', timeoutMs: 30_000 });
+    expect(status.promotion.lastHold).toBeNull();
+    expect(status.securityFixes).toEqual([expect.objectContaining({ sha: fix, mergedBackHow: 'operator' })]);
   });
 
   it('never printed a token', () => {

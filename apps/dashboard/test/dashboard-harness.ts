@@ -35,8 +35,9 @@ export interface DashboardRun {
   stop(): Promise<void>;
 }
 
-export async function startDashboard(): Promise<DashboardRun> {
-  const rw = await startRunway();
+/** `envFor`: extra environment for some services (a git repository for qa-gate and promotion, say). */
+export async function startDashboard(envFor: Parameters<typeof startRunway>[0] = {}): Promise<DashboardRun> {
+  const rw = await startRunway(envFor);
   let proc: ChildProcess | undefined;
   const browsers: { context: BrowserContext; profile: string }[] = [];
   const closeBrowsers = async () => {

@@ -1,7 +1,9 @@
 /**
  * The operator dashboard in real headless Chromium, in front of a whole Runway run as real
  * processes: logging in, a landing appearing live, QA marking it ok and production following,
- * a server's revision changing during a rollout, held servers and cowboys, lead time.
+ * a server's revision changing during a rollout, held servers and cowboys, lead time, an
+ * approval QA withdraws, production running a bad revision, and a security fix promotion
+ * cannot check without a repository, confirmed merged back by an operator.
  */
 import { apiClient, eventually, randomSha, TEST_ADMIN_TOKEN, type ApiClient } from '@runway/testing';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -15,6 +17,9 @@ describe('operator dashboard (browser, real processes)', () => {
   let page: Page;
   let qaGate: ApiClient;
   let rollout: ApiClient;
+  let promotion: ApiClient;
+  /** The Production page, open beside the pipeline from the withdrawal on. */
+  let production: Page;
   const landed: { sha: string; revno: number }[] = [];
 
   beforeAll(async () => {
@@ -22,6 +27,7 @@ describe('operator dashboard (browser, real processes)', () => {
     [operatorToken, viewerToken] = await Promise.all([run.token('ada', ['qa', 'operator']), run.token('wallboard', ['viewer'])]);
     qaGate = apiClient(run.rw.urls['qa-gate'], TEST_ADMIN_TOKEN);
     rollout = apiClient(run.rw.urls.rollout, TEST_ADMIN_TOKEN);
+    promotion = apiClient(run.rw.urls.promotion, TEST_ADMIN_TOKEN);
     ({ context, page } = await run.newPage());
   }, 180_000);
 
@@ -212,11 +218,13 @@ describe('operator dashboard (browser, real processes)', () => {
 
   it('marks DB revisions, and explains the blocker of the next deployable revision', async () => {
     await page.getByRole('link', { name: 'Pipeline' }).click();
+    const sha = randomSha();
     const res = await qaGate.post('/revisions', {
-      branch: 'stable', sha: randomSha(), message: 'Index bug subscriptions by person', author: 'Grace Hopper <grace@example.com>',
+      branch: 'stable', sha, message: 'Index bug subscriptions by person', author: 'Grace Hopper <grace@example.com>',
       files: ['database/schema/patch-2211-01-0.sql', 'lib/lp/bugs/model/bug.py'],
     });
     expect(res.status).toBe(202);
+    landed.push({ sha, revno: res.body.revno });
     const row = page.locator(`li[data-revno="${res.body.revno}"]`);
     await row.waitFor();
     await expect(row.getByText('DB', { exact: true }).getAttribute('title')).resolves.toContain('downtime deploy');
@@ -229,6 +237,74 @@ describe('operator dashboard (browser, real processes)', () => {
     await page.getByRole('heading', { name: `r${res.body.revno}`, exact: true }).waitFor();
     await expect(page.getByText('changes the schema (downtime deploy)').isVisible()).resolves.toBe(true);
     await run.screenshot(page, 'pipeline');
+  });
+
+  it('withdraws an approval QA takes back, live on the production page', async () => {
+    const db = landed[2];
+    expect((await promotion.post('/locks', { reason: 'Release meeting' })).status).toBe(201);
+    production = await context.newPage();
+    production.on('console', (m) => m.type() === 'error' && run.consoleErrors.push(`${production.url()}: ${m.text()}`));
+    await production.goto('/production');
+    await production.getByText('None: QA has not taken an approval back.').waitFor();
+
+    // QA passes the DB revision from the pipeline; promotion is locked, so the approval waits.
+    await page.getByRole('button', { name: `Mark r${db.revno} ok` }).click();
+    const waiting = production.getByRole('row', { name: new RegExp(`^r${db.revno} `) });
+    await waiting.waitFor({ timeout: 15_000 });
+
+    // Then QA finds it bad after all, from the revision's form.
+    const row = page.locator(`li[data-revno="${db.revno}"]`);
+    if ((await row.getByRole('button').getAttribute('aria-pressed')) !== 'true') await row.getByRole('button').click();
+    const form = page.getByRole('form', { name: `Set the QA status of r${db.revno}` });
+    await form.getByLabel('QA status').selectOption('bad');
+    await form.getByLabel('Note', { exact: true }).fill('The index build locks the bug table on qastaging');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await row.and(page.locator('[data-status="bad"]')).waitFor();
+
+    const withdrawn = production.getByTestId('withdrawn-approvals').locator(`tr[data-revno="${db.revno}"]`);
+    await withdrawn.waitFor({ timeout: 15_000 });
+    await expect(withdrawn.textContent()).resolves.toMatch(new RegExp(`QA withdrew it: r${db.revno} is bad \\(marked by ada\\)`));
+    await production.getByText('No approved revision waits: production is as far as QA allows.').waitFor();
+    expect((await promotion.get('/status')).body.withdrawnApprovals).toEqual([expect.objectContaining({ sha: db.sha, revno: db.revno })]);
+  });
+
+  it('says production runs a bad revision, and who must act, on both pages', async () => {
+    const first = landed[0];
+    expect((await qaGate.patch(`/revisions/${first.sha}/qa`, { status: 'bad', note: 'The search box shows private bugs' })).status).toBe(200);
+    for (const p of [page, production]) {
+      const alert = p.getByTestId('production-runs-bad');
+      await alert.getByRole('heading', { name: 'Production runs a bad revision' }).waitFor({ timeout: 15_000 });
+      const item = alert.locator(`li[data-revno="${first.revno}"]`);
+      await expect(item.textContent()).resolves.toContain(`r${first.revno} ${first.sha.slice(0, 10)}: production runs r${first.revno}, which is bad: land a fix with [rollback=${first.revno}]`);
+      await expect(item.textContent()).resolves.toContain('Who must act: a developer.');
+    }
+    await run.screenshot(page, 'pipeline-production-runs-bad');
+  });
+
+  it('holds an approval for a security fix no repository can check, until an operator confirms it merged back', async () => {
+    const db = landed[2];
+    const fix = randomSha();
+    expect((await promotion.post('/security-fixes', { sha: fix })).status).toBe(201);
+    const row = production.locator(`tr[data-fix="${fix}"]`);
+    await row.getByText('pending', { exact: true }).waitFor({ timeout: 15_000 });
+    await production.getByTestId('merge-back-pending').filter({ hasText: 'Without a repository, only a landing of this very commit on stable, or an operator, can tell.' }).waitFor();
+
+    // The lock goes, and QA passes the revision again: promoting it could drop the fix, so it is held.
+    await production.getByRole('button', { name: 'Release' }).click();
+    await production.getByText('No lock and no freeze: approved revisions go at once.').waitFor();
+    expect((await qaGate.patch(`/revisions/${db.sha}/qa`, { status: 'ok', note: 'the index is built concurrently now' })).status).toBe(200);
+    await production.getByTestId('merge-back-unknown').waitFor({ timeout: 15_000 });
+    await production.locator('section[aria-labelledby="held-heading"]').getByText('merge-back-unknown', { exact: true }).waitFor();
+    await run.screenshot(production, 'production-merge-back-unknown');
+
+    await row.getByRole('button', { name: `Confirm ${fix.slice(0, 10)} merged back` }).click();
+    await row.getByLabel(`Where stable got ${fix.slice(0, 10)}`).fill('merged into stable by hand before the DB revision');
+    await row.getByRole('button', { name: 'Confirm', exact: true }).click();
+    await row.getByTestId('merged-back').filter({ hasText: 'confirmed by an operator: ada: merged into stable by hand before the DB revision' }).waitFor();
+    await production.getByTestId('production-stable').filter({ hasText: `r${db.revno} (${db.sha.slice(0, 10)})` }).waitFor({ timeout: 15_000 });
+    await expect(production.getByTestId('merge-back-unknown').count()).resolves.toBe(0);
+    await run.screenshot(production, 'production-history');
+    await production.close();
   });
 
   it('never logs or hands back the token, and the pages logged no console errors', async () => {

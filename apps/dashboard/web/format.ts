@@ -31,3 +31,19 @@ export function when(iso: string | null | undefined): string {
 export function firstLine(text: string | null | undefined): string {
   return (text ?? '').split('\n')[0];
 }
+
+/** Who must act, as people say it. */
+export function actorLabel(actor: string): string {
+  switch (actor) {
+    case 'qa':
+      return 'QA';
+    case 'developer':
+      return 'a developer';
+    case 'operator':
+      return 'an operator';
+    case 'runway':
+      return 'Runway (reading git)';
+    default:
+      return actor;
+  }
+}

@@ -72,13 +72,25 @@ export interface Resource<T> {
   update(fn: (old: T) => T): void;
 }
 
+export interface ResourceOptions {
+  /** Fetch again this often too: for changes no event announces (a landing git refused, a merge-back git found). */
+  pollMs?: number;
+  /**
+   * After an event, fetch once more this much later: when the event comes from another service,
+   * this one may not have applied it yet when the first fetch arrives.
+   */
+  followUpMs?: number;
+}
+
 /** GETs `path` from `service` now and again whenever one of `refreshOn` arrives. `path` null: nothing to fetch. */
-export function useResource<T>(service: Service, path: string | null, refreshOn: readonly string[] = []): Resource<T> {
+export function useResource<T>(service: Service, path: string | null, refreshOn: readonly string[] = [], options: ResourceOptions = {}): Resource<T> {
+  const { pollMs, followUpMs } = options;
   const [data, setData] = useState<T>();
   const [error, setError] = useState<string>();
   const [loading, setLoading] = useState(path !== null);
   const seq = useRef(0);
   const timer = useRef<number | undefined>(undefined);
+  const followUp = useRef<number | undefined>(undefined);
   const load = useCallback(() => {
     if (path === null) return;
     const mine = ++seq.current;
@@ -99,11 +111,23 @@ export function useResource<T>(service: Service, path: string | null, refreshOn:
   }, [service, path]);
   useEffect(() => {
     load();
-    return () => window.clearTimeout(timer.current);
+    return () => {
+      window.clearTimeout(timer.current);
+      window.clearTimeout(followUp.current);
+    };
   }, [load]);
+  useEffect(() => {
+    if (!pollMs || path === null) return;
+    const t = window.setInterval(() => document.visibilityState !== 'hidden' && load(), pollMs);
+    return () => window.clearInterval(t);
+  }, [load, pollMs, path]);
   useLiveEvents(refreshOn, () => {
     window.clearTimeout(timer.current);
     timer.current = window.setTimeout(load, 120);
+    if (followUpMs) {
+      window.clearTimeout(followUp.current);
+      followUp.current = window.setTimeout(load, 120 + followUpMs);
+    }
   });
   const update = useCallback((fn: (old: T) => T) => setData((old) => (old === undefined ? old : fn(old))), []);
   return { data, error, loading, reload: load, update };

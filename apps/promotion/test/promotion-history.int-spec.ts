@@ -11,7 +11,7 @@ import { Events, type PromotionHeldV1, type RevisionRef } from '@runway/contract
 import { startService } from '@runway/platform';
 import { eventually, randomSha, startServiceUnderTest } from '@runway/testing';
 import { promotion } from '../src/definition';
-import { GitFixture } from './git-fixture';
+import { GitFixture } from '@runway/testing';
 import { type Commit, type PromotionRow, sleep, withRig } from './rig';
 
 const ref = (c: Commit, db = false): RevisionRef => ({ sha: c.sha, revno: c.revno, db });

@@ -9,7 +9,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Events, type QaPassedV1, Subjects } from '@runway/contracts';
 import { type ApiClient, eventually, type ServiceUnderTest, startServiceUnderTest } from '@runway/testing';
 import { promotion } from '../src/definition';
-import { GitFixture } from './git-fixture';
+import { GitFixture } from '@runway/testing';
 
 describe('promotion in real git', () => {
   let sut: ServiceUnderTest<RunningService>;

@@ -16,7 +16,7 @@ import {
 } from '@runway/testing';
 import { promotion } from '../src/definition';
 import { PromotionsService } from '../src/promotions/promotions.service';
-import { GitFixture } from './git-fixture';
+import { GitFixture } from '@runway/testing';
 
 export interface Commit {
   sha: string;

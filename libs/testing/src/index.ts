@@ -5,3 +5,4 @@ export * from './fixtures';
 export * from './api-client';
 export * from './nats-server';
 export * from './service-under-test';
+export * from './git-fixture';

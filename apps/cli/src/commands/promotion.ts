@@ -1,9 +1,11 @@
-/** promotion: `runway promote`, `runway promotions`, `runway lock`, `runway unlock`. */
+/** promotion: `runway promote`, `runway promotions`, `runway lock`, `runway unlock`, `runway security-fixes`. */
 import type { Command } from 'commander';
 import { arg, parseOrUsage, type Register } from '../context';
 import { CliError, ExitCode } from '../exit-codes';
 import { parsePositiveInt, parseRevisionRef, parseUntil } from '../parse';
-import { type Lock, lockSummary, type Promotion, promotionsTable, type PromotionStatus } from './promotion.format';
+import {
+  type Lock, lockSummary, mergedBackSummary, type Promotion, promotionsTable, type PromotionStatus, type SecurityFix, securityFixesTable,
+} from './promotion.format';
 
 export const registerPromotion: Register = (program: Command, action) => {
   program
@@ -64,5 +66,31 @@ export const registerPromotion: Register = (program: Command, action) => {
       for (const x of ids) await promotion.delete(`/locks/${x}`);
       const status = await promotion.get<PromotionStatus>('/status');
       ctx.print({ released: ids, status }, () => `released ${ids.join(', ')}\nautomatic promotion: ${status.automaticPromotion}`);
+    }));
+
+  const fixes = program
+    .command('security-fixes')
+    .description('security fixes on production and how each came back to stable: list, merged-back');
+
+  fixes
+    .command('list', { isDefault: true })
+    .description('every security fix, with where it is and how it was merged back (the default)')
+    .option('--pending', 'only fixes stable does not have yet')
+    .action(action(async (ctx, opts) => {
+      const all = await ctx.client('promotion').get<SecurityFix[]>('/security-fixes');
+      const list = (opts as { pending?: boolean }).pending ? all.filter((f) => !f.mergedBackAt) : all;
+      ctx.print(list, () => securityFixesTable(list, ctx.io.now()));
+    }));
+
+  fixes
+    .command('merged-back')
+    .description('confirm a security fix is in stable when git cannot tell: no repository, or a reworked patch (role operator)')
+    .argument('<sha>', 'the security fix (7 or more hex digits)')
+    .requiredOption('--reason <text>', 'where stable got it, for the record')
+    .action(action(async (ctx, sha, opts) => {
+      const ref = parseOrUsage(() => parseRevisionRef(sha as string));
+      if (ref.kind !== 'sha') throw new CliError(`merged-back needs a sha, not a revno: ${sha}`, ExitCode.USAGE);
+      const fix = await ctx.client('promotion').post<SecurityFix>(`/security-fixes/${ref.sha}/merged-back`, { reason: (opts as { reason: string }).reason });
+      ctx.print(fix, () => mergedBackSummary(fix, ctx.io.now()));
     }));
 };

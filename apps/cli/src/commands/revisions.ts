@@ -1,10 +1,13 @@
-/** qa-gate: `runway revisions`, `runway qa`, `runway deployable`, `runway land`. */
+/** qa-gate: `runway revisions`, `runway qa`, `runway deployable`, `runway land`, `runway landings`. */
 import { Argument, type Command, Option } from 'commander';
 import { arg, collect, type Ctx, parseOrUsage, type Register } from '../context';
 import { CliError, ExitCode } from '../exit-codes';
-import { parsePositiveInt, parseRevisionRef, parseSince, parseUntil, type RevisionRef } from '../parse';
+import { parseLandingId, parsePositiveInt, parseRevisionRef, parseSince, parseUntil, type RevisionRef } from '../parse';
 import { revLabel } from '../output';
-import { type Deployable, deployableSummary, type LandingOutcome, landingSummary, qaLabel, type Revision, type RevisionPage, revisionsTable } from './revisions.format';
+import {
+  blockerName, type Deployable, deployableSummary, dismissedSummary, type Landing, type LandingOutcome, type LandingPage, LANDING_STATES, landingsTable, landingSummary, productionBadLine, qaLabel,
+  type Revision, type RevisionPage, revisionsTable,
+} from './revisions.format';
 
 const QA_STATUSES = ['ok', 'bad', 'untestable', 'no-qa', 'needs-testing'];
 
@@ -58,7 +61,8 @@ export const registerRevisions: Register = (program: Command, action) => {
       const deployable = await qa.get<Deployable>('/deployable', { branch: updated.branch });
       ctx.print({ revision: updated, deployable }, () => [
         `r${updated.revno} ${updated.sha.slice(0, 10)} (${updated.branch}): ${rev.qaStatus} -> ${qaLabel(updated)}`,
-        `deployable: ${deployable.deployable ? revLabel(deployable.deployable) : 'none'}${deployable.blocker ? `; blocked by r${deployable.blocker.revno} (${deployable.blocker.kind})` : ''}`,
+        `deployable: ${deployable.deployable ? revLabel(deployable.deployable) : 'none'}${deployable.blocker ? `; blocked by ${blockerName(deployable.blocker)} (${deployable.blocker.kind})` : ''}`,
+        ...(deployable.productionRunsBad?.revisions ?? []).map((r) => `production runs bad: ${productionBadLine(r)}`),
       ].join('\n'));
     }));
 
@@ -93,4 +97,32 @@ export const registerRevisions: Register = (program: Command, action) => {
       });
       ctx.print(outcome ?? null, () => landingSummary(outcome ?? null, ref.sha));
     }));
+
+  const landings = program
+    .command('landings')
+    .description('landings as reported and what git made of each (qa-gate with a repository): list, dismiss');
+
+  landings
+    .command('list', { isDefault: true })
+    .description('landings, newest first (the default)')
+    .addOption(new Option('-s, --state <state>', 'only landings in this state').choices(LANDING_STATES))
+    .option('-b, --branch <branch>', 'only this branch')
+    .option('-n, --limit <n>', 'at most this many (1-1000)', arg(parsePositiveInt), 30)
+    .option('--before <id>', 'the page below this landing id (from "More: --before N")', arg(parseLandingId))
+    .action(action(async (ctx, opts) => {
+      const o = opts as { state?: string; branch?: string; limit: number; before?: string };
+      const page = await ctx.client('qa-gate').get<LandingPage>('/landings', { state: o.state, branch: o.branch, limit: o.limit, before: o.before });
+      ctx.print(page, () => landingsTable(page, ctx.io.now()));
+    }));
+
+  landings
+    .command('dismiss')
+    .description('set a refused or pending landing aside, so it no longer blocks (role operator)')
+    .argument('<id>', 'the landing id (see runway landings --state refused)', arg(parseLandingId))
+    .requiredOption('--reason <text>', 'why: how the branch was set right, say')
+    .action(action(async (ctx, id, opts) => {
+      const landing = await ctx.client('qa-gate').post<Landing>(`/landings/${id as string}/dismiss`, { reason: (opts as { reason: string }).reason });
+      ctx.print(landing, () => dismissedSummary(landing));
+    }));
 };
+

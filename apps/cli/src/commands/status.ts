@@ -5,13 +5,15 @@ import { SERVICE_NAMES } from '../config';
 import { CliError, ExitCode, type ExitCodeValue } from '../exit-codes';
 import { details, revLabel } from '../output';
 import type { Preflight } from './cowboys.format';
-import { type PromotionStatus, promotionSummary } from './promotion.format';
+import { type PromotionStatus, promotionSummary, type SecurityFix } from './promotion.format';
 import { type Deployable, deployableSummary } from './revisions.format';
 import { isFinished, type Rollout, type Server } from './rollout.format';
 
 export interface Status {
   qa: Deployable | null;
   promotion: PromotionStatus | null;
+  /** Every security fix (promotion's GET /security-fixes), for how recent ones were merged back. */
+  securityFixes: SecurityFix[] | null;
   rollout: Rollout | null;
   servers: { total: number; reachable: number; held: number } | null;
   cowboys: { clean: boolean; count: number; hosts: string[] } | null;
@@ -21,13 +23,14 @@ export interface Status {
 export function statusSummary(s: Status, now: Date): string {
   const parts: string[] = [];
   if (s.qa) parts.push(`QA (qa-gate)\n${indent(deployableSummary(s.qa, now))}`);
-  if (s.promotion) parts.push(`Promotion\n${indent(promotionSummary(s.promotion, now))}`);
+  if (s.promotion) parts.push(`Promotion\n${indent(promotionSummary(s.promotion, now, s.securityFixes))}`);
   const rows: [string, string][] = [];
   if (s.rollout) rows.push(['last rollout', `${revLabel({ revno: s.rollout.toRevno, sha: s.rollout.toSha })} ${s.rollout.cause}: ${s.rollout.status}${isFinished(s.rollout) ? '' : ' (runway rollout watch)'}`]);
   if (s.servers) rows.push(['servers', `${s.servers.total} (${s.servers.reachable} up, ${s.servers.held} held)`]);
   if (s.cowboys) rows.push(['cowboys', s.cowboys.clean ? 'none' : `${s.cowboys.count} on ${s.cowboys.hosts.join(', ')}`]);
   if (rows.length) parts.push(`Rollout\n${indent(details(rows))}`);
-  for (const e of s.errors) parts.push(`${e.service}: ${e.message}`);
+  // Two calls to one service that is down fail alike: say it once.
+  for (const m of new Set(s.errors.map((e) => `${e.service}: ${e.message}`))) parts.push(m);
   return parts.join('\n\n');
 }
 
@@ -38,7 +41,7 @@ function indent(text: string): string {
 export const registerStatus: Register = (program: Command, action) => {
   program
     .command('status')
-    .description('the pipeline at a glance: deployable revision and blocker, production-stable and locks, last rollout, servers, cowboys')
+    .description('the pipeline at a glance: deployable revision and blocker, production-stable (and whether it runs a bad revision), locks, withdrawn approvals, security fixes, last rollout, servers, cowboys')
     .action(action(async (ctx) => {
       const errors: Status['errors'] = [];
       const settle = async <T>(service: string, p: Promise<T>): Promise<T | null> => {
@@ -50,21 +53,22 @@ export const registerStatus: Register = (program: Command, action) => {
           return null;
         }
       };
-      const [qa, promotion, rollouts, servers, cowboys] = await Promise.all([
+      const [qa, promotion, securityFixes, rollouts, servers, cowboys] = await Promise.all([
         settle('qa-gate', ctx.client('qa-gate').get<Deployable>('/deployable')),
         settle('promotion', ctx.client('promotion').get<PromotionStatus>('/status')),
+        settle('promotion', ctx.client('promotion').get<SecurityFix[]>('/security-fixes')),
         settle('rollout', ctx.client('rollout').get<Rollout[]>('/rollouts', { limit: 1 })),
         settle('rollout', ctx.client('rollout').get<Server[]>('/servers')),
         settle('rollout', ctx.client('rollout').get<Preflight>('/preflight/cowboys')),
       ]);
       const status: Status = {
-        qa, promotion, rollout: rollouts?.[0] ?? null,
+        qa, promotion, securityFixes, rollout: rollouts?.[0] ?? null,
         servers: servers ? { total: servers.length, reachable: servers.filter((s) => s.reachable).length, held: servers.filter((s) => s.hold).length } : null,
         cowboys: cowboys ? { clean: cowboys.clean, count: cowboys.count, hosts: cowboys.hosts } : null,
         errors,
       };
       // Every service failing the same way (a bad token, say) is that failure; anything partial is an error.
-      if (errors.length && !qa && !promotion && !rollouts && !servers && !cowboys && errors.every((e) => e.exitCode === errors[0].exitCode)) {
+      if (errors.length && !qa && !promotion && !securityFixes && !rollouts && !servers && !cowboys && errors.every((e) => e.exitCode === errors[0].exitCode)) {
         throw new CliError(errors.map((e) => e.message).join('\n'), errors[0].exitCode);
       }
       ctx.print(status, () => statusSummary(status, ctx.io.now()));

@@ -1,12 +1,15 @@
 /**
  * The QA branch as a timeline: every recent revision coloured by QA status, with the last
- * promoted, the deployable and the tip marked, DB revisions flagged, and what blocks the next
- * deployable revision, with the QA action (for a token that may act as QA).
+ * promoted, the deployable and the tip marked, DB revisions flagged, revisions that came in a
+ * collapsed build named with it, and what blocks the next deployable revision (a revision, or
+ * a landing git refused or has not placed), with the QA action and the operator's dismissal.
+ * Above all, whether production runs a revision QA found bad.
  */
 import { type FormEvent, useMemo, useState } from 'react';
 import { api, type Capabilities } from '../api';
-import { duration, firstLine, shortSha, when } from '../format';
+import { actorLabel, duration, firstLine, shortSha, when } from '../format';
 import { useNow, useResource } from '../live';
+import { type ProductionRunsBad, ProductionRunsBadAlert } from '../ProductionRunsBad';
 import { Badge, Empty, Loading, Problem, Section } from '../ui';
 
 type QaStatus = 'needs-testing' | 'ok' | 'bad' | 'untestable' | 'no-qa';
@@ -24,6 +27,10 @@ interface Revision {
   fixedByRevno: number | null;
   fixesRevno: number | null;
   enrichedAt: string | null;
+  buildId: number | null;
+  buildUrl: string | null;
+  /** The sha the build reported: another one when buildbot collapsed builds and this revision came with it. */
+  landedWith: string | null;
 }
 
 interface Ref {
@@ -32,34 +39,59 @@ interface Ref {
   at?: string | null;
 }
 
+interface RevisionBlocker {
+  revno: number;
+  sha: string;
+  status: QaStatus;
+  kind: string;
+  reason: string;
+  actor: string;
+  fixes?: number;
+  id: string;
+  author: string | null;
+  waitingSeconds: number;
+}
+
+/** Past the last recorded revision: a landing git refused (rewritten history) or has not placed yet. */
+interface LandingBlocker {
+  kind: 'landing-refused' | 'landing-pending';
+  actor: 'operator' | 'runway';
+  revno: null;
+  status: null;
+  sha: string;
+  landingId: string;
+  reason: string;
+  author: string | null;
+  landedAt: string;
+  waitingSeconds: number;
+}
+
 interface Deployable {
   branch: string;
   lastPromoted: Ref | null;
   deployable: Ref | null;
   tip: Ref | null;
   waiting: number;
-  blocker: {
-    revno: number;
-    sha: string;
-    status: QaStatus;
-    kind: string;
-    reason: string;
-    actor: string;
-    fixes?: number;
-    id: string;
-    author: string | null;
-    waitingSeconds: number;
-  } | null;
+  blocker: RevisionBlocker | LandingBlocker | null;
   nextAction: { description: string; wouldMakeDeployable?: number | null } | null;
+  productionRunsBad: ProductionRunsBad | null;
+  landings: { pending: number; refused: { id: string; sha: string; reason: string | null; buildId: number | null; at: string | null }[] };
 }
 
-const CHANGES = ['revision-landed', 'qa-status-changed', 'qa-passed', 'qa-tip-moved', 'promoted'];
+const CHANGES = ['revision-landed', 'qa-status-changed', 'qa-passed', 'qa-tip-moved', 'promoted', 'approval-withdrawn', 'production-qa-changed'];
+/** No event says a landing was queued, refused or dismissed: /deployable is asked again this often. */
+const LANDINGS_POLL_MS = 15_000;
+
+function isLandingBlocker(b: Deployable['blocker']): b is LandingBlocker {
+  return b !== null && b.revno === null;
+}
 const STATUS_TEXT: Record<QaStatus, string> = {
   'needs-testing': 'needs testing', ok: 'ok', bad: 'bad', untestable: 'untestable', 'no-qa': 'no QA',
 };
 
 export function Pipeline({ capabilities }: { capabilities: Capabilities }) {
-  const dep = useResource<Deployable>('qa-gate', '/deployable', CHANGES);
+  const dep = useResource<Deployable>('qa-gate', '/deployable', CHANGES, { pollMs: LANDINGS_POLL_MS });
+  const now = useNow(5000);
   const branch = dep.data?.branch;
   const revs = useResource<{ items: Revision[] }>('qa-gate', branch ? `/revisions?branch=${encodeURIComponent(branch)}&limit=80` : null, CHANGES);
   const [selected, setSelected] = useState<number>();
@@ -75,6 +107,7 @@ export function Pipeline({ capabilities }: { capabilities: Capabilities }) {
       <h1>Pipeline{branch ? `: ${branch}` : ''}</h1>
       <Problem message={dep.error} />
       {!d && !dep.error && <Loading what="the deployable revision" />}
+      {d?.productionRunsBad && <ProductionRunsBadAlert bad={d.productionRunsBad} now={now} />}
       {d && (
         <dl className="facts" aria-label="Where the branch stands">
           <div data-testid="fact-last-promoted">
@@ -93,6 +126,18 @@ export function Pipeline({ capabilities }: { capabilities: Capabilities }) {
             <dt>Waiting above deployable</dt>
             <dd>{d.waiting}</dd>
           </div>
+          {(d.landings?.pending ?? 0) > 0 && (
+            <div data-testid="fact-landings-pending">
+              <dt>Landings waiting for git</dt>
+              <dd>{d.landings.pending}</dd>
+            </div>
+          )}
+          {(d.landings?.refused.length ?? 0) > 0 && (
+            <div data-testid="fact-landings-refused">
+              <dt>Landings refused</dt>
+              <dd>{d.landings.refused.length}</dd>
+            </div>
+          )}
         </dl>
       )}
       {d && <Blocker d={d} capabilities={capabilities} onChanged={reload} />}
@@ -103,6 +148,7 @@ export function Pipeline({ capabilities }: { capabilities: Capabilities }) {
         {items.length > 0 && (
           <ol className="timeline" aria-label={`Revisions on ${branch}, newest first`}>
             {items.map((r) => {
+              const collapsed = r.landedWith && r.landedWith !== r.sha;
               const marks = [
                 d?.tip?.revno === r.revno && 'tip',
                 d?.deployable?.revno === r.revno && 'deployable',
@@ -130,6 +176,11 @@ export function Pipeline({ capabilities }: { capabilities: Capabilities }) {
                     ))}
                     {d?.blocker?.revno === r.revno && <Badge kind="blocker">blocks</Badge>}
                     <span className="rev-msg">{firstLine(r.message) || shortSha(r.sha)}</span>
+                    {collapsed && (
+                      <span className="muted small" data-testid="landed-with" title="buildbot collapsed builds: this revision was not reported itself, but came with a later one">
+                        {landedWithText(r)}
+                      </span>
+                    )}
                     <span className="muted small">{r.author ?? ''}</span>
                   </button>
                 </li>
@@ -141,6 +192,11 @@ export function Pipeline({ capabilities }: { capabilities: Capabilities }) {
       {chosen && <RevisionDetail rev={chosen} capabilities={capabilities} onChanged={reload} />}
     </>
   );
+}
+
+/** `landed with 3f2a9c0d1e in build 812`. */
+function landedWithText(r: Pick<Revision, 'landedWith' | 'buildId'>): string {
+  return `landed with ${shortSha(r.landedWith)}${r.buildId != null ? ` in build ${r.buildId}` : ''}`;
 }
 
 function Legend() {
@@ -167,6 +223,8 @@ function Blocker({ d, capabilities, onChanged }: { d: Deployable; capabilities: 
       </Section>
     );
   }
+  const waited = duration(b.waitingSeconds + Math.max(0, now - measuredAt) / 1000);
+  if (isLandingBlocker(b)) return <LandingBlockerView b={b} waited={waited} capabilities={capabilities} onChanged={onChanged} />;
   const qaCanAct = b.actor === 'qa' && (b.status === 'needs-testing' || b.kind === 'needs-testing' || b.kind === 'needs-testing-fix');
   return (
     <Section title={`Blocked at r${b.revno}`} id="blocker">
@@ -176,7 +234,7 @@ function Blocker({ d, capabilities, onChanged }: { d: Deployable; capabilities: 
       <dl className="facts small">
         <div>
           <dt>Who must act</dt>
-          <dd>{b.actor === 'qa' ? 'QA' : b.actor === 'developer' ? 'a developer' : 'Runway (reading the commit)'}</dd>
+          <dd>{actorLabel(b.actor)}</dd>
         </div>
         <div>
           <dt>Author</dt>
@@ -184,13 +242,80 @@ function Blocker({ d, capabilities, onChanged }: { d: Deployable; capabilities: 
         </div>
         <div>
           <dt>Waiting</dt>
-          <dd>{duration(b.waitingSeconds + Math.max(0, now - measuredAt) / 1000)}</dd>
+          <dd>{waited}</dd>
         </div>
       </dl>
       {d.nextAction && <p className="next-action">Next: {d.nextAction.description}</p>}
       {qaCanAct && capabilities.qa && <QaButtons id={b.id} revno={b.revno} onChanged={onChanged} />}
       {qaCanAct && !capabilities.qa && <p className="muted small">Your token may not set QA status.</p>}
     </Section>
+  );
+}
+
+function LandingBlockerView({ b, waited, capabilities, onChanged }: { b: LandingBlocker; waited: string; capabilities: Capabilities; onChanged: () => void }) {
+  const refused = b.kind === 'landing-refused';
+  return (
+    <Section title={`Blocked by the landing of ${shortSha(b.sha)}`} id="blocker">
+      <p className="blocker-reason" data-testid="blocker-reason">
+        {refused ? 'Refused: ' : 'Waiting for git: '}
+        {b.reason}
+      </p>
+      <dl className="facts small">
+        <div>
+          <dt>Who must act</dt>
+          <dd>{actorLabel(b.actor)}</dd>
+        </div>
+        <div>
+          <dt>Landing</dt>
+          <dd>
+            {b.landingId} (<code>{b.sha}</code>)
+          </dd>
+        </div>
+        <div>
+          <dt>Author</dt>
+          <dd>{b.author ?? '—'}</dd>
+        </div>
+        <div>
+          <dt>Waiting</dt>
+          <dd>{waited}</dd>
+        </div>
+      </dl>
+      {refused && capabilities.operator && <DismissLanding id={b.landingId} sha={b.sha} onChanged={onChanged} />}
+      {refused && !capabilities.operator && <p className="muted small">Your token may not dismiss landings.</p>}
+    </Section>
+  );
+}
+
+/** An operator sets a refused landing aside, with a reason, once the branch is set right (or the landing was a mistake). */
+function DismissLanding({ id, sha, onChanged }: { id: string; sha: string; onChanged: () => void }) {
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api.send('POST', 'qa-gate', `/landings/${encodeURIComponent(id)}/dismiss`, { reason });
+      setReason('');
+      onChanged();
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="inline-form" onSubmit={submit} aria-label={`Dismiss the landing of ${shortSha(sha)}`}>
+      <label className="grow">
+        Reason to dismiss the landing of {shortSha(sha)}
+        <input value={reason} onChange={(e) => setReason(e.target.value)} minLength={3} required />
+      </label>
+      <button type="submit" disabled={busy}>
+        Dismiss landing
+      </button>
+      <Problem message={error} />
+    </form>
   );
 }
 
@@ -260,6 +385,18 @@ function RevisionDetail({ rev, capabilities, onChanged }: { rev: Revision; capab
           <dt>Landed</dt>
           <dd>{when(rev.landedAt)}</dd>
         </div>
+        {(rev.buildId != null || rev.buildUrl) && (
+          <div>
+            <dt>Build</dt>
+            <dd>{rev.buildUrl && /^https?:\/\//.test(rev.buildUrl) ? <a href={rev.buildUrl}>{rev.buildId != null ? `build ${rev.buildId}` : 'the build'}</a> : rev.buildId != null ? `build ${rev.buildId}` : rev.buildUrl}</dd>
+          </div>
+        )}
+        {rev.landedWith && rev.landedWith !== rev.sha && (
+          <div>
+            <dt>Collapsed build</dt>
+            <dd>{landedWithText(rev)}</dd>
+          </div>
+        )}
         <div>
           <dt>QA</dt>
           <dd>{STATUS_TEXT[rev.qaStatus]}</dd>

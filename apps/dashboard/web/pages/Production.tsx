@@ -1,12 +1,14 @@
 /**
- * production-stable and what waits for it: automatic promotion (on, locked, frozen), locks,
- * approvals waiting, security fixes not yet merged back (with their age), the last hold, and
- * the promotions so far.
+ * production-stable and what waits for it: whether it runs a revision QA found bad, automatic
+ * promotion (on, locked, frozen), locks, approvals waiting and those QA withdrew, security
+ * fixes and how each came back to stable (or how long it has waited), the last hold, and the
+ * promotions so far.
  */
 import { type FormEvent, useState } from 'react';
 import { api, type Capabilities } from '../api';
 import { ageSeconds, duration, shortSha, when } from '../format';
 import { useNow, useResource } from '../live';
+import { type ProductionRunsBad, ProductionRunsBadAlert } from '../ProductionRunsBad';
 import { Badge, Empty, Loading, Problem, Section } from '../ui';
 
 interface Status {
@@ -17,9 +19,27 @@ interface Status {
   locks: { id: string; reason: string; author: string; created_by: string; created_at: string; until: string | null }[];
   freeze: { spec: string; until: string } | null;
   pendingApprovals: { sha: string; revno: number; approvedAt: string; containsDb: boolean }[];
-  pendingMergeBack: { sha: string; reportedAt: string; promotedAt: string | null; ageSeconds: number }[];
+  /** `detection`: only without a repository, how a merge-back can be known at all. */
+  pendingMergeBack: { sha: string; reportedAt: string; promotedAt: string | null; ageSeconds: number; detection?: string }[];
+  /** Approvals QA took back (a late bad mark, a mark back to needs-testing), newest first. */
+  withdrawnApprovals: { sha: string; revno: number; approvedAt: string; withdrawnAt: string; reason: string }[];
+  productionRunsBad: ProductionRunsBad | null;
+  /** `code` `merge-back-unknown`: no repository, and production carries a security fix nobody confirmed merged back. */
   lastHold: { sha: string; revno: number | null; code: string; reason: string; created_at: string } | null;
   gitError: string | null;
+}
+
+interface SecurityFix {
+  sha: string;
+  branch: string;
+  reportedBy: string;
+  reportedAt: string;
+  promotedAt: string | null;
+  mergedBackAt: string | null;
+  /** The first stable commit that contains it. */
+  mergedBackBy: string | null;
+  mergedBackHow: 'ancestry' | 'patch-id' | 'operator' | null;
+  mergedBackNote: string | null;
 }
 
 interface Promotion {
@@ -37,11 +57,18 @@ interface Promotion {
   createdAt: string;
 }
 
-const CHANGES = ['promoted', 'promotion-held', 'qa-passed', 'revision-landed'];
+const CHANGES = ['promoted', 'promotion-held', 'qa-passed', 'revision-landed', 'approval-withdrawn', 'production-qa-changed'];
+/**
+ * qa-gate publishes most of these and promotion applies them as the page fetches: fetch again a
+ * little later. A merge-back git finds is announced by no event at all: ask now and then too.
+ */
+const SETTLE = { followUpMs: 1500 };
+const FIXES_POLL = { ...SETTLE, pollMs: 30_000 };
 
 export function Production({ capabilities }: { capabilities: Capabilities }) {
-  const status = useResource<Status>('promotion', '/status', CHANGES);
+  const status = useResource<Status>('promotion', '/status', CHANGES, SETTLE);
   const history = useResource<Promotion[]>('promotion', '/promotions?limit=20', CHANGES);
+  const fixes = useResource<SecurityFix[]>('promotion', '/security-fixes', CHANGES, FIXES_POLL);
   const now = useNow(5000);
   const s = status.data;
   return (
@@ -49,6 +76,7 @@ export function Production({ capabilities }: { capabilities: Capabilities }) {
       <h1>Production</h1>
       <Problem message={status.error} />
       {!s && !status.error && <Loading what="production's status" />}
+      {s?.productionRunsBad && <ProductionRunsBadAlert bad={s.productionRunsBad} now={now} />}
       {s && (
         <>
           <dl className="facts" aria-label="production-stable">
@@ -77,6 +105,13 @@ export function Production({ capabilities }: { capabilities: Capabilities }) {
               <p role="status">
                 r{s.lastHold.revno ?? '?'} ({shortSha(s.lastHold.sha)}) is held: {s.lastHold.reason} <Badge kind="warn">{s.lastHold.code}</Badge>
               </p>
+              {s.lastHold.code === 'merge-back-unknown' && (
+                <p data-testid="merge-back-unknown">
+                  There is no git repository to ask, and production carries a security fix that stable may not have: promoting now could
+                  take it out of production. Once stable has it, an operator confirms it below (<em>Confirm merged back</em>), and the
+                  approval goes out. Configuring <code>PROMOTION_GIT_REMOTE</code> lets Runway see merge-backs for itself.
+                </p>
+              )}
             </Section>
           )}
           <Locks status={s} capabilities={capabilities} onChanged={status.reload} />
@@ -108,34 +143,18 @@ export function Production({ capabilities }: { capabilities: Capabilities }) {
               </table>
             )}
           </Section>
-          <Section title="Security fixes awaiting merge-back">
-            {s.pendingMergeBack.length === 0 ? (
-              <Empty>None: stable holds every security fix.</Empty>
-            ) : (
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">sha</th>
-                    <th scope="col">Reported</th>
-                    <th scope="col">In production since</th>
-                    <th scope="col">Age</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {s.pendingMergeBack.map((f) => (
-                    <tr key={f.sha}>
-                      <td>
-                        <code>{shortSha(f.sha)}</code>
-                      </td>
-                      <td>{when(f.reportedAt)}</td>
-                      <td>{when(f.promotedAt)}</td>
-                      <td>{duration(ageSeconds(f.reportedAt, now))}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
-          </Section>
+          <WithdrawnApprovals withdrawn={s.withdrawnApprovals ?? []} />
+          <SecurityFixes
+            fixes={fixes.data}
+            error={fixes.error}
+            pending={s.pendingMergeBack}
+            now={now}
+            capabilities={capabilities}
+            onChanged={() => {
+              fixes.reload();
+              status.reload();
+            }}
+          />
         </>
       )}
       <Section title="Promotions">
@@ -237,5 +256,161 @@ function Locks({ status, capabilities, onChanged }: { status: Status; capabiliti
       )}
       <Problem message={error} />
     </Section>
+  );
+}
+
+function WithdrawnApprovals({ withdrawn }: { withdrawn: Status['withdrawnApprovals'] }) {
+  return (
+    <Section title="Approvals QA withdrew">
+      {withdrawn.length === 0 ? (
+        <Empty>None: QA has not taken an approval back.</Empty>
+      ) : (
+        <table data-testid="withdrawn-approvals">
+          <thead>
+            <tr>
+              <th scope="col">Revision</th>
+              <th scope="col">Approved</th>
+              <th scope="col">Withdrawn</th>
+              <th scope="col">Why</th>
+            </tr>
+          </thead>
+          <tbody>
+            {withdrawn.map((a) => (
+              <tr key={`${a.sha}-${a.withdrawnAt}`} data-revno={a.revno}>
+                <td>
+                  r{a.revno} <code>{shortSha(a.sha)}</code>
+                </td>
+                <td>{when(a.approvedAt)}</td>
+                <td>{when(a.withdrawnAt)}</td>
+                <td>{a.reason}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Section>
+  );
+}
+
+/** How a fix came back to stable, in words. */
+function mergedBackText(f: SecurityFix): string {
+  const at = f.mergedBackBy ? ` at ${shortSha(f.mergedBackBy)}` : '';
+  switch (f.mergedBackHow) {
+    case 'patch-id':
+      return `merged back by cherry-pick (patch identity)${at}`;
+    case 'ancestry':
+      return `merged back by merge${at}`;
+    case 'operator':
+      return `confirmed by an operator: ${f.mergedBackNote ?? ''}`;
+    default:
+      return `merged back${at}`;
+  }
+}
+
+function SecurityFixes({ fixes, error, pending, now, capabilities, onChanged }: {
+  fixes: SecurityFix[] | undefined;
+  error: string | undefined;
+  pending: Status['pendingMergeBack'];
+  now: number;
+  capabilities: Capabilities;
+  onChanged: () => void;
+}) {
+  const waiting = fixes ? fixes.filter((f) => !f.mergedBackAt).length : pending.length;
+  // Without a repository, promotion says how a merge-back could be known at all: the same sentence for every fix.
+  const detection = pending.find((p) => p.detection)?.detection;
+  return (
+    <Section title="Security fixes">
+      <Problem message={error} />
+      <p className="small" data-testid="merge-back-pending">
+        {waiting === 0 ? 'Stable holds every security fix.' : `${waiting} awaiting merge-back to stable.`}
+        {waiting > 0 && detection && ` ${detection.charAt(0).toUpperCase()}${detection.slice(1)}.`}
+      </p>
+      {fixes && fixes.length === 0 && <Empty>No security fix has been reported.</Empty>}
+      {fixes && fixes.length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">sha</th>
+              <th scope="col">Reported</th>
+              <th scope="col">In production since</th>
+              <th scope="col">Merge-back</th>
+            </tr>
+          </thead>
+          <tbody>
+            {fixes.map((f) => (
+              <tr key={f.sha} data-fix={f.sha}>
+                <td>
+                  <code>{shortSha(f.sha)}</code>
+                </td>
+                <td>
+                  {when(f.reportedAt)} <span className="muted small">by {f.reportedBy}</span>
+                </td>
+                <td>{f.promotedAt ? when(f.promotedAt) : 'not yet'}</td>
+                <td>
+                  {f.mergedBackAt ? (
+                    <>
+                      <span data-testid="merged-back">{mergedBackText(f)}</span> <span className="muted small">({when(f.mergedBackAt)})</span>
+                    </>
+                  ) : (
+                    <>
+                      <Badge kind="warn">pending</Badge> for {duration(ageSeconds(f.reportedAt, now))}
+                      {capabilities.operator && <ConfirmMergedBack sha={f.sha} onChanged={onChanged} />}
+                    </>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Section>
+  );
+}
+
+/** An operator says a fix is in stable when git cannot tell (no repository, or a patch reworked by hand). */
+function ConfirmMergedBack({ sha, onChanged }: { sha: string; onChanged: () => void }) {
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api.send('POST', 'promotion', `/security-fixes/${encodeURIComponent(sha)}/merged-back`, { reason });
+      setOpen(false);
+      setReason('');
+      onChanged();
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  if (!open) {
+    return (
+      <>
+        {' '}
+        <button type="button" className="secondary small" onClick={() => setOpen(true)} aria-label={`Confirm ${shortSha(sha)} merged back`}>
+          Confirm merged back
+        </button>
+      </>
+    );
+  }
+  return (
+    <form className="inline-form" onSubmit={submit}>
+      <label className="grow">
+        Where stable got {shortSha(sha)}
+        <input value={reason} onChange={(e) => setReason(e.target.value)} minLength={3} required autoFocus />
+      </label>
+      <button type="submit" disabled={busy}>
+        Confirm
+      </button>
+      <button type="button" className="secondary" onClick={() => setOpen(false)}>
+        Cancel
+      </button>
+      <Problem message={error} />
+    </form>
   );
 }

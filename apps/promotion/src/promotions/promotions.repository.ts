@@ -77,9 +77,14 @@ export class PromotionsRepository {
     return (em ?? this.ds.manager).findOne(ProductionStateEntity, { where: { branch } });
   }
 
+  /**
+   * Records a promotion and where production now stands. A security fix does not move
+   * production along the QA branch: production keeps the revno it had.
+   */
   async record(em: EntityManager, p: Omit<PromotionEntity, 'createdAt' | 'seq'>, stateSha: string): Promise<void> {
     await em.insert(PromotionEntity, p);
-    await em.save(ProductionStateEntity, { branch: p.branch, sha: stateSha, revno: p.toRevno, promotionId: p.id, updatedAt: new Date() });
+    const revno = p.cause === 'security-fix' ? p.fromRevno : p.toRevno;
+    await em.save(ProductionStateEntity, { branch: p.branch, sha: stateSha, revno, promotionId: p.id, updatedAt: new Date() });
   }
 
   history(branch: string, limit: number): Promise<PromotionEntity[]> {
@@ -194,8 +199,10 @@ export class PromotionsRepository {
     return affected > 0;
   }
 
-  fix(em: EntityManager | null, sha: string): Promise<SecurityFix | undefined> {
-    return (em ?? this.ds.manager).query(`SELECT * FROM security_fixes WHERE sha = $1 OR sha LIKE $2 || '%' LIMIT 1`, [sha, sha]).then((r: SecurityFix[]) => r[0]);
+  /** The fix named by its sha or a prefix only it has; an ambiguous prefix names none. */
+  async fix(em: EntityManager | null, sha: string): Promise<SecurityFix | undefined> {
+    const rows: SecurityFix[] = await (em ?? this.ds.manager).query(`SELECT * FROM security_fixes WHERE sha LIKE $1 || '%' ORDER BY sha = $1 DESC LIMIT 2`, [sha]);
+    return rows[0]?.sha === sha || rows.length === 1 ? rows[0] : undefined;
   }
 
   recentlyMergedBack(limit: number): Promise<SecurityFix[]> {

@@ -447,7 +447,7 @@ export class PromotionsService implements OnApplicationBootstrap, OnApplicationS
     const state = await this.repo.state(em, this.branch);
     await this.announce(em, {
       id: randomUUID(), from: state?.sha ?? null, fromRevno: state?.revno ?? null, head: fix.sha, target: fix.sha, kind: 'record-only',
-      move: { cause: 'security-fix', requestedBy: fix.reported_by, revno: state?.revno ?? null, revisions: [{ sha: fix.sha, db: false }] },
+      move: { cause: 'security-fix', requestedBy: fix.reported_by, revno: null, revisions: [{ sha: fix.sha, db: false }] },
     });
   }
 

@@ -1,0 +1,47 @@
+/**
+ * The alarm both the Pipeline and Production pages raise when production runs a revision QA
+ * marked bad with no passing fix in production: each revision, why, and who must act (land a
+ * fix, test it, or promote it or roll back). qa-gate decides it; promotion keeps a copy with
+ * the time it started.
+ */
+import { actorLabel, ageSeconds, duration, shortSha } from './format';
+
+export type BadActor = 'developer' | 'qa' | 'operator';
+
+export interface BadInProduction {
+  revno: number;
+  sha: string;
+  fixedByRevno?: number;
+  reason: string;
+  actor: BadActor;
+}
+
+/** As `GET /deployable` (qa-gate) answers it; `GET /status` (promotion) adds `since` and `productionRevno`. */
+export interface ProductionRunsBad {
+  revisions: BadInProduction[];
+  actor: BadActor;
+  reason: string;
+  since?: string | null;
+  productionRevno?: number | null;
+}
+
+export function ProductionRunsBadAlert({ bad, now }: { bad: ProductionRunsBad; now: number }) {
+  const since = ageSeconds(bad.since, now);
+  return (
+    <section className="card alarm" aria-labelledby="production-runs-bad-heading" data-testid="production-runs-bad">
+      <h2 id="production-runs-bad-heading">Production runs a bad revision</h2>
+      {since !== null && <p className="small">For {duration(since)}.</p>}
+      <ul className="plain">
+        {bad.revisions.map((r) => (
+          <li key={r.sha} data-revno={r.revno}>
+            <strong>
+              r{r.revno} <code>{shortSha(r.sha)}</code>
+            </strong>
+            : {r.reason}.{r.fixedByRevno ? ` Fix: r${r.fixedByRevno}.` : ''}{' '}
+            <span className="who">Who must act: {actorLabel(r.actor)}.</span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

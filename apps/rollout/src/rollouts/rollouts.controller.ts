@@ -8,93 +8,101 @@ import {
 import type { JetStreamContext } from '@runway/messaging';
 import { CurrentPrincipal, type Principal, Roles } from '@runway/platform';
 import { HoldServerDto, ManualRolloutDto, RegisterAgentDto } from './dto/register-agent.dto';
-import { RolloutsService } from './rollouts.service';
+import { OperatorsService } from './operators.service';
+import { PlannerService } from './planner.service';
+import { ProgressService } from './progress.service';
+import { ServersService } from './servers.service';
 
 @ApiTags('rollout')
 @ApiBearerAuth()
 @Controller()
 export class RolloutsController {
-  constructor(@Inject(RolloutsService) private readonly rollouts: RolloutsService) {}
+  constructor(
+    @Inject(ServersService) private readonly serversService: ServersService,
+    @Inject(PlannerService) private readonly planner: PlannerService,
+    @Inject(ProgressService) private readonly progress: ProgressService,
+    @Inject(OperatorsService) private readonly operators: OperatorsService,
+  ) {}
 
   @Post('agents/register')
   @Roles('agent')
   register(@Body() dto: RegisterAgentDto, @CurrentPrincipal() who: Principal) {
-    return this.rollouts.register(dto, who);
+    return this.serversService.register(dto, who);
   }
 
   @Get('servers')
   servers() {
-    return this.rollouts.servers();
+    return this.serversService.servers();
   }
 
   @Get('rollouts')
   list(@Query('limit', new DefaultValuePipe(50), ParseIntPipe) limit: number) {
-    return this.rollouts.rollouts(Math.min(Math.max(limit, 1), 500));
+    return this.operators.rollouts(Math.min(Math.max(limit, 1), 500));
   }
 
   @Get('rollouts/:id')
   get(@Param('id', new ParseUUIDPipe()) id: string) {
-    return this.rollouts.rollout(id);
+    return this.operators.rollout(id);
   }
 
   /** Redeploy, or roll back, some servers or all of production, now. */
   @Post('rollouts')
   @Roles('operator')
   manual(@Body() dto: ManualRolloutDto, @CurrentPrincipal() who: Principal) {
-    return this.rollouts.manual(dto, who.name);
+    return this.operators.manual(dto, who.name);
   }
 
   @Post('rollouts/:id/pause')
   @HttpCode(200)
   @Roles('operator')
   pause(@Param('id', new ParseUUIDPipe()) id: string, @CurrentPrincipal() who: Principal) {
-    return this.rollouts.pause(id, who.name);
+    return this.operators.pause(id, who.name);
   }
 
   @Post('rollouts/:id/resume')
   @HttpCode(200)
   @Roles('operator')
   resume(@Param('id', new ParseUUIDPipe()) id: string) {
-    return this.rollouts.resume(id);
+    return this.operators.resume(id);
   }
 
   /** Keeps a server out of every rollout until released or expired. */
   @Put('servers/:host/hold')
   @Roles('operator')
   hold(@Param('host') host: string, @Body() dto: HoldServerDto, @CurrentPrincipal() who: Principal) {
-    return this.rollouts.hold(host, dto.reason, dto.author ?? who.name, dto.until ? new Date(dto.until) : null);
+    return this.operators.hold(host, dto.reason, dto.author ?? who.name, dto.until ? new Date(dto.until) : null);
   }
 
   @Delete('servers/:host/hold')
   @HttpCode(204)
   @Roles('operator')
   async releaseHold(@Param('host') host: string) {
-    await this.rollouts.releaseHold(host);
+    await this.operators.releaseHold(host);
   }
 
   @EventPattern<string>(Events.Promoted.type)
   onPromoted(@Payload() e: CloudEvent<PromotedV1>, @Ctx() ctx: JetStreamContext) {
-    return this.rollouts.onPromoted(e, ctx.tx);
+    return this.planner.onPromoted(e, ctx.tx);
   }
 
   @EventPattern<string>(Events.QaTipMoved.type)
   onQaTipMoved(@Payload() e: CloudEvent<QaTipMovedV1>, @Ctx() ctx: JetStreamContext) {
-    return this.rollouts.onQaTipMoved(e, ctx.tx);
+    return this.planner.onQaTipMoved(e, ctx.tx);
   }
 
   @EventPattern<string>(Events.DeployReported.type, { concurrency: 8 })
   onDeployReported(@Payload() e: CloudEvent<DeployReportedV1>, @Ctx() ctx: JetStreamContext) {
-    return this.rollouts.onDeployReported(e, ctx.tx);
+    return this.progress.onDeployReported(e, ctx.tx);
   }
 
   /** Output of running deploys, streamed by the agents, shown on GET /rollouts/{id}. */
   @EventPattern<string>(Events.DeployProgress.type, { concurrency: 8 })
   onProgress(@Payload() e: CloudEvent<DeployProgressV1>, @Ctx() ctx: JetStreamContext) {
-    return this.rollouts.onProgress(e, ctx.tx);
+    return this.serversService.onProgress(e, ctx.tx);
   }
 
   @EventPattern<string>(Events.AgentHeartbeat.type, { concurrency: 8 })
   onHeartbeat(@Payload() e: CloudEvent<AgentHeartbeatV1>, @Ctx() ctx: JetStreamContext) {
-    return this.rollouts.onHeartbeat(e, ctx.tx);
+    return this.serversService.onHeartbeat(e, ctx.tx);
   }
 }

@@ -222,6 +222,9 @@ describe('qa-gate: landings follow git', () => {
     expect([...rev.changedFiles].sort()).toEqual(['database/schema/patch-2209-03-0.sql', 'lib/heat.py']);
     expect(await recorded(admin, firstParent)).toMatchObject({ revno: rev.revno - 1, changedFiles: ['README.md'], db: false });
     expect((await admin.get(`/revisions/${branchTip}`)).status).toBe(404);
+    // The merge is announced with the commits it brought, so a fix made on that branch is known to be in it.
+    const announced = await eventually(async () => (await landedEvents()).find((e) => e.data.sha === merge) ?? null, { what: 'the merge announced' });
+    expect([...(announced.data.brings ?? [])].sort()).toEqual([branchFirst, branchTip].sort());
 
     // A branch commit reported as if it landed is refused, and blocks nothing.
     await landByApi(branchFirst);

@@ -217,6 +217,26 @@ export class ProductionRepository {
     return parents[0] === full ? full : oldest;
   }
 
+  /**
+   * The first-parent position on `branch` of the newest commit of that branch which `head`
+   * contains (its revno), or null when it contains none. Older commits of the line are
+   * contained whenever a newer one is, so a binary search finds it.
+   */
+  async positionIn(branch: string, head: string): Promise<number | null> {
+    const tip = this.head(branch);
+    if (!tip) return null;
+    const { stdout } = await this.git(['rev-list', '--first-parent', tip]);
+    const line = stdout.split('\n').filter(Boolean); // newest first
+    let lo = 0;
+    let hi = line.length; // the first index whose commit head contains, or line.length for none
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (await this.isAncestor(line[mid], head)) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo < line.length ? line.length - lo : null;
+  }
+
   /** Merges `theirs` into `ours` without a work tree; a conflict returns the conflicting paths. */
   async merge(ours: string, theirs: string, message: string): Promise<MergeResult> {
     const { stdout, code } = await this.git(['merge-tree', '--write-tree', '--name-only', '--no-messages', ours, theirs], { okCodes: [1] });

@@ -417,6 +417,10 @@ export class PromotionsService implements OnApplicationBootstrap, OnApplicationS
       ? shipsSchemaChange(await this.git.changedPaths(p.from, p.head), this.isDbPatch)
       : p.move.assumeDb === true || p.move.revisions.some((r) => r.db);
     const deployKind: DeployKind = deployKindFor(containsDb);
+    // A move QA did not name (adopted, forced by sha) still stands somewhere on the QA branch: rollout orders by it.
+    if (p.move.revno === null && p.move.cause !== 'security-fix' && this.git && p.kind !== 'record-only') {
+      p.move.revno = await this.git.positionIn(this.env.QA_BRANCH, p.head).catch(() => null);
+    }
     await this.repo.record(em, {
       id: p.id, branch: this.branch, fromSha: p.from, fromRevno: p.fromRevno, toSha: p.target, toRevno: p.move.revno, cause: p.move.cause,
       revisions: p.move.revisions, containsDb, deployKind, requestedBy: p.move.requestedBy, kind: p.kind, pushedSha: p.head,

@@ -16,6 +16,8 @@ export interface CommitInfo {
   message: string;
   /** Paths changed against the first parent (all paths for a root commit). */
   files: string[];
+  /** For a merge read as part of a span: the commits it brought, which its first parent lacks. */
+  brought?: string[];
 }
 
 export class GitUnavailableError extends Error {
@@ -107,7 +109,15 @@ export class GitRepository {
     const first = commits.get(fresh[0]);
     // The walk stops at the first commit the tip has; that is the tip itself only when the tip is on the first-parent line.
     if (!first || !sameCommit(first.parents[0], tip)) return { kind: 'rewritten' };
-    return { kind: 'descendant', commits: fresh.map((s) => commits.get(s)!) };
+    const span = fresh.map((s) => commits.get(s)!);
+    for (const c of span.filter((x) => x.parents.length > 1)) c.brought = await this.brought(c);
+    return { kind: 'descendant', commits: span };
+  }
+
+  /** The commits a merge brought: reachable from it, not from its first parent (itself left out). */
+  private async brought(merge: CommitInfo): Promise<string[]> {
+    const out = await git(['--git-dir', this.dir, 'rev-list', '--max-count=10001', merge.sha, `^${merge.parents[0]}`]);
+    return out.split('\n').filter((s) => s && s !== merge.sha).slice(0, 10000);
   }
 
   /** Reads the given commits, fetching once if some are missing. Unknown shas are left out. */

@@ -140,6 +140,7 @@ export class LandingsService {
           branch, revno: firstRevno + i, sha: c.sha, message: c.message, author: (landed ? landing.author : null) ?? c.author, landedAt: landing.landedAt,
           buildUrl: landing.buildUrl, buildId: landing.buildId, reportedBy: landing.reportedBy, qaStatus: readCommitMarkers(c.message).noQa ? 'no-qa' : 'needs-testing',
           db: c.files.some(this.isDbPatch), changedFiles: c.files, parents: c.parents, enriched: true, landedWith: commits[commits.length - 1].sha,
+          brings: c.brought,
         });
       });
     }
@@ -162,6 +163,7 @@ export class LandingsService {
           branch, sha: row.sha, revno: row.revno, message: row.message ?? undefined, author: row.author ?? undefined, landedAt: row.landedAt.toISOString(),
           buildUrl: row.buildUrl ?? undefined, reportedBy: row.reportedBy ?? undefined, buildId: row.buildId ?? undefined,
           landedWith: row.landedWith && row.landedWith !== row.sha ? row.landedWith : undefined,
+          brings: row.brings?.length ? row.brings : undefined,
         },
       });
       if (row.qaStatus === 'no-qa') {

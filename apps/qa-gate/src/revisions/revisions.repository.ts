@@ -34,6 +34,8 @@ export interface NewRevision {
   parents?: string[] | null;
   /** The sha of the landing that brought it, when a landing covered several commits. */
   landedWith?: string | null;
+  /** For a merge: the commits it brought (announced, not kept). */
+  brings?: string[];
 }
 
 export interface NewBuildEvent {

@@ -23,6 +23,11 @@ export class RevisionLandedV1 {
    * collapses builds): each of them is announced on its own, naming the landing that brought it.
    */
   @IsOptional() @IsString() @Matches(SHA_PATTERN) landedWith?: string;
+  /**
+   * For a merge: the commits it brought to the branch (those its first parent lacks), so a
+   * fix made on a merged branch is known to be in this revision and every later one.
+   */
+  @IsOptional() @IsArray() @ArrayMaxSize(10000) @IsString({ each: true }) @Matches(SHA_PATTERN, { each: true }) brings?: string[];
 }
 
 export class QaStatusChangedV1 {

@@ -16,7 +16,7 @@ const common = {
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@nats-io|file-type|load-esm|uid|strtok3|token-types|@tokenizer|uint8array-extras|content-disposition)/)'],
   moduleNameMapper: {
-    '^@runway/platform/(boot|boot-throughput)$': '<rootDir>/libs/platform/src/$1.ts',
+    '^@runway/platform/(boot|boot-throughput|command)$': '<rootDir>/libs/platform/src/$1.ts',
     '^@runway/(contracts|messaging|persistence|platform|sdk|testing)$': '<rootDir>/libs/$1/src/index.ts',
   },
   testEnvironment: 'node',

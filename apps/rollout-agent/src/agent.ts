@@ -16,7 +16,7 @@ import {
 import { connectNats, EventConsumer, failpoint } from '@runway/messaging';
 import { checkedEvent, cowboyEventId, InvalidAgentEventError } from './agent-event';
 import { AgentState } from './agent-state';
-import { runCommand } from './command';
+import { parseNames, runCommand } from '@runway/platform/command';
 import type { AgentEnv } from './config';
 
 export const AGENT_VERSION = '0.1.0';
@@ -30,6 +30,11 @@ export class Agent {
   private readonly subjects: Subjects;
   private readonly state: AgentState;
   private readonly startedAt = Date.now();
+  /** Variables an operator lets every command see besides those named for it (AGENT_COMMAND_ENV). */
+  private readonly passThrough: string[];
+  /** The patches the last complete scan found, for the heartbeat; undefined when there is no complete scan. */
+  private lastScan: string[] | undefined;
+  private scanning = false;
 
   constructor(
     private readonly env: AgentEnv,
@@ -37,6 +42,11 @@ export class Agent {
   ) {
     this.subjects = new Subjects(env.RUNWAY_NAMESPACE);
     this.state = new AgentState(env.AGENT_STATE_DIR);
+    this.passThrough = parseNames(env.AGENT_COMMAND_ENV);
+  }
+
+  private run(command: string, env: NodeJS.ProcessEnv, timeoutMs: number, onOutput?: (tail: string) => void) {
+    return runCommand(command, env, timeoutMs, onOutput, this.passThrough);
   }
 
   async start(): Promise<void> {
@@ -119,35 +129,31 @@ export class Agent {
       const data: DeployProgressV1 = { deployId: d.deployId, rolloutId: d.rolloutId, host: d.host, outputTail: tail.slice(-8192), elapsedMs: Math.round(performance.now() - begun) };
       void this.publish(Events.DeployProgress, data, randomUUID(), event).catch(() => undefined);
     };
-    const deploy = await runCommand(this.env.AGENT_DEPLOY_COMMAND, commandEnv, timeout, progress);
+    const deploy = await this.run(this.env.AGENT_DEPLOY_COMMAND, commandEnv, timeout, progress);
     let outcome: DeployStatus = 'succeeded';
     let tail = deploy.tail;
     if (deploy.ok && this.env.AGENT_HEALTH_COMMAND) {
-      const health = await runCommand(this.env.AGENT_HEALTH_COMMAND, commandEnv, 120_000, working);
+      const health = await this.run(this.env.AGENT_HEALTH_COMMAND, commandEnv, 120_000, working);
       if (!health.ok) tail = `${tail}\n[health check failed]\n${health.tail}`;
       deploy.ok = health.ok;
     }
     // Carried cowboys go back on: a server must not lose a patch its operators rely on.
-    for (const hash of deploy.ok ? d.carryCowboys : []) {
-      if (!this.env.AGENT_COWBOY_REAPPLY_COMMAND) {
-        tail = `${tail}\n[cowboy ${hash} must be carried, but AGENT_COWBOY_REAPPLY_COMMAND is not set]`;
-        deploy.ok = false;
-        break;
-      }
-      const again = await runCommand(this.env.AGENT_COWBOY_REAPPLY_COMMAND, { ...commandEnv, RUNWAY_COWBOY_HASH: hash }, 120_000, working);
-      tail = `${tail}\n[cowboy ${hash} re-applied: ${again.ok ? 'ok' : 'FAILED'}]\n${again.tail}`;
-      if (!again.ok) {
-        deploy.ok = false;
-        break;
-      }
+    if (deploy.ok) {
+      const carried = await this.reapply(d.carryCowboys, commandEnv, working);
+      tail = `${tail}${carried.tail}`;
+      deploy.ok = carried.ok;
     }
     if (!deploy.ok) {
       outcome = 'failed';
       const previous = commandEnv.RUNWAY_PREVIOUS_REVISION;
       if (this.env.AGENT_ROLLBACK_COMMAND && previous) {
-        const rb = await runCommand(this.env.AGENT_ROLLBACK_COMMAND, { ...commandEnv, RUNWAY_REVISION: previous }, timeout, working);
+        const rb = await this.run(this.env.AGENT_ROLLBACK_COMMAND, { ...commandEnv, RUNWAY_REVISION: previous }, timeout, working);
         tail = `${tail}\n[rollback to ${previous} ${rb.ok ? 'succeeded' : 'FAILED'}]\n${rb.tail}`;
-        if (rb.ok) outcome = 'rolled-back';
+        if (rb.ok) {
+          outcome = 'rolled-back';
+          // The old code is back, and the patches it ran with go back on it too.
+          tail = `${tail}${(await this.reapply(d.carryCowboys, { ...commandEnv, RUNWAY_REVISION: previous }, working)).tail}`;
+        }
       }
     }
     tail = tail.slice(-8192);
@@ -158,6 +164,18 @@ export class Agent {
     );
     await this.report(event, outcome, tail);
     this.log.info({ deployId: d.deployId, revision: d.revision, outcome, ms: deploy.durationMs }, 'deploy finished');
+  }
+
+  /** Re-applies carried cowboys, in order; stops at the first that fails. */
+  private async reapply(hashes: string[], env: NodeJS.ProcessEnv, working: () => void): Promise<{ ok: boolean; tail: string }> {
+    let tail = '';
+    for (const hash of hashes) {
+      if (!this.env.AGENT_COWBOY_REAPPLY_COMMAND) return { ok: false, tail: `${tail}\n[cowboy ${hash} must be carried, but AGENT_COWBOY_REAPPLY_COMMAND is not set]` };
+      const again = await this.run(this.env.AGENT_COWBOY_REAPPLY_COMMAND, { ...env, RUNWAY_COWBOY_HASH: hash }, 120_000, working);
+      tail = `${tail}\n[cowboy ${hash} re-applied: ${again.ok ? 'ok' : 'FAILED'}]\n${again.tail}`;
+      if (!again.ok) return { ok: false, tail };
+    }
+    return { ok: true, tail };
   }
 
   private async report(request: CloudEvent<DeployRequestedV1>, status: DeployStatus, outputTail?: string): Promise<void> {
@@ -171,19 +189,37 @@ export class Agent {
 
   /** Reports the cowboys the scan command finds (the same report again is dropped by its msgID). */
   private async scanCowboys(): Promise<void> {
-    if (!this.env.AGENT_COWBOY_SCAN_COMMAND || this.stopped) return;
-    const scan = await runCommand(this.env.AGENT_COWBOY_SCAN_COMMAND, { RUNWAY_HOST: this.env.AGENT_HOST }, 60_000);
+    // One scan at a time: an older scan finishing after a newer one would put back a stale list.
+    if (!this.env.AGENT_COWBOY_SCAN_COMMAND || this.stopped || this.scanning) return;
+    this.scanning = true;
+    try {
+      await this.scanOnce(this.env.AGENT_COWBOY_SCAN_COMMAND);
+    } finally {
+      this.scanning = false;
+    }
+  }
+
+  private async scanOnce(command: string): Promise<void> {
+    const scan = await this.run(command, { RUNWAY_HOST: this.env.AGENT_HOST }, 60_000);
     if (!scan.ok) {
+      // A failed scan says nothing of what is gone: rollout retires nothing on its word.
+      this.lastScan = undefined;
       this.log.warn({ output: scan.tail.slice(-500) }, 'cowboy scan failed');
       return;
     }
+    const found: { hash: string; reason: string | undefined }[] = [];
     for (const line of scan.tail.split('\n')) {
       const m = /^\s*([0-9a-f]{7,128})(?:\s+(.*))?$/.exec(line);
-      if (!m) continue;
+      if (m) found.push({ hash: m[1], reason: m[2]?.slice(0, 4000) || undefined });
+    }
+    // Output cut at the tail's size may have lost lines: then the list is not complete, and not sent.
+    // Kept before the reports go out, so every heartbeat sent after a report carries this scan or a newer one.
+    this.lastScan = scan.tail.length >= 8192 ? undefined : [...new Set(found.map((f) => f.hash))].slice(0, 1000);
+    for (const f of found) {
       const data: CowboyAppliedV1 = {
-        host: this.env.AGENT_HOST, patchHash: m[1], reason: m[2]?.slice(0, 4000) || undefined, appliedBy: `found by the agent on ${this.env.AGENT_HOST}`, detected: true,
+        host: this.env.AGENT_HOST, patchHash: f.hash, reason: f.reason, appliedBy: `found by the agent on ${this.env.AGENT_HOST}`, detected: true,
       };
-      await this.publish(Events.CowboyApplied, data, cowboyEventId(this.env.AGENT_HOST, m[1])).catch((e) => this.log.warn({ err: (e as Error).message }, 'cowboy report not sent'));
+      await this.publish(Events.CowboyApplied, data, cowboyEventId(this.env.AGENT_HOST, f.hash)).catch((e) => this.log.warn({ err: (e as Error).message }, 'cowboy report not sent'));
     }
   }
 
@@ -193,6 +229,7 @@ export class Agent {
     const data: AgentHeartbeatV1 = {
       host: this.env.AGENT_HOST, environment: this.env.AGENT_ENVIRONMENT, wave: this.env.AGENT_WAVE,
       runningRevision: this.state.runningRevision, agentVersion: AGENT_VERSION, uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
+      cowboyScan: this.lastScan,
     };
     await this.publish(Events.AgentHeartbeat, data, randomUUID()).catch((e) => this.log.warn({ err: (e as Error).message }, 'heartbeat not sent'));
   }

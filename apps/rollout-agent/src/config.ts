@@ -32,6 +32,8 @@ export class AgentEnv {
    */
   @IsOptional() @IsString() AGENT_COWBOY_SCAN_COMMAND?: string;
   @Transform(toInt) @IsInt() @Min(1) AGENT_DEPLOY_TIMEOUT_SECONDS = 900;
+  /** Variables of the agent's own environment its commands may see too, by name (`HTTP_PROXY,LP_CONFIG`); credentials never. */
+  @IsOptional() @IsString() AGENT_COMMAND_ENV?: string;
   @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) AGENT_HEARTBEAT_MS = 10_000;
   /** How long a deploy request may go unacknowledged before NATS offers it again (the agent then answers from its state). */
   @Transform(toInt) @IsInt() @Min(1000) AGENT_ACK_WAIT_MS = 30_000;

@@ -48,4 +48,9 @@ export class AgentHeartbeatV1 {
   @IsOptional() @IsString() @Matches(SHA_PATTERN) runningRevision?: string;
   @IsString() @MaxLength(64) agentVersion!: string;
   @IsInt() @Min(0) uptimeS!: number;
+  /**
+   * The patches the agent's cowboy scan found applied, at its last scan (absent when the agent
+   * has no scan command): a cowboy the scan found before and no longer finds is gone.
+   */
+  @IsOptional() @IsArray() @ArrayMaxSize(1000) @IsString({ each: true }) @Matches(/^[0-9a-f]{7,128}$/, { each: true }) cowboyScan?: string[];
 }

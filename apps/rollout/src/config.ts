@@ -1,6 +1,7 @@
 /** rollout's environment. */
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { BRANCH_PATTERN } from '@runway/contracts';
 import { CommonEnv } from '@runway/platform';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
@@ -23,6 +24,17 @@ export class RolloutEnv extends CommonEnv {
   @Matches(/^$|^every\s+\d{1,5}\s*[mh]$|^daily\s+\d{1,2}:\d{2}$/i, { message: 'ROLLOUT_CADENCE must be empty, like "every 30m", or like "daily 09:00"' })
   ROLLOUT_CADENCE = '';
   @Transform(toInt) @IsInt() @Min(50) ROLLOUT_TICK_MS = 1000;
+  /** The branch QA approves revisions of: its revnos place every revision (see positions.ts). */
+  @Matches(BRANCH_PATTERN) QA_BRANCH = 'stable';
+  /**
+   * A deploy sent out and not reported done within this is failed by rollout (a server that
+   * died mid-deploy). Keep it above the agents' AGENT_DEPLOY_TIMEOUT_SECONDS.
+   */
+  @Transform(toInt) @IsInt() @Min(1) ROLLOUT_DEPLOY_DEADLINE_SECONDS = 1200;
+  /** A server whose catch-up to a revision failed is not tried again at it for this long. */
+  @Transform(toInt) @IsInt() @Min(0) ROLLOUT_CATCH_UP_RETRY_SECONDS = 300;
+  /** Variables of rollout's own environment the preflight command may see too, by name; credentials never. */
+  @IsOptional() @IsString() ROLLOUT_PREFLIGHT_ENV?: string;
 
   isQaEnvironment(environment: string): boolean {
     return this.QA_ENVIRONMENTS.split(',').includes(environment);

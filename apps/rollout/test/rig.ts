@@ -44,6 +44,9 @@ export interface Deploy {
 export interface Rollout {
   id: string;
   sourceId: string;
+  cause: 'promoted' | 'qa-tip' | 'manual' | 'catch-up';
+  track: 'promoted' | 'qa-tip' | 'manual';
+  hosts: string[] | null;
   toSha: string;
   kind: DeployKind;
   status: string;

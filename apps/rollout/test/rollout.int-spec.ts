@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { type AgentHeartbeatV1, type CloudEvent, type DeployReportedV1, durableName, Events } from '@runway/contracts';
 import { apiClient, eventually, randomSha } from '@runway/testing';
-import { deployOf, maxOf, minOf, Rig, sleep, span, tomorrowAt } from './rig';
+import { deployOf, maxOf, minOf, Rig, type Rollout, sleep, span, tomorrowAt } from './rig';
 
 describe('rollout: waves and batches', () => {
   const rig = new Rig();
@@ -237,9 +237,10 @@ describe('rollout: holds and pause', () => {
     const sha = randomSha();
     const r0 = await rig.rolloutOf(await rig.promote(sha));
     expect(r0.skipped).toEqual([{ host: 'app1', reason: 'held: cowboy 1f2e3d applied by hand (ops-ada)' }]);
-    expect(r0.deploys.map((d) => d.host)).toEqual(['app2', 'app3']);
+    // Decided as its batch went out: planned, then skipped with the reason.
+    expect(r0.deploys.map((d) => [d.host, d.status])).toEqual([['app1', 'skipped'], ['app2', expect.any(String)], ['app3', expect.any(String)]]);
     const r = await rig.waitForStatus(r0.id, 'succeeded');
-    expect(r.deploys.map((d) => d.status)).toEqual(['succeeded', 'succeeded']);
+    expect(r.deploys.map((d) => d.status)).toEqual(['skipped', 'succeeded', 'succeeded']);
     expect(rig.linesFor('app1', sha)).toEqual([]);
     expect(rig.linesFor('app2', sha)).toHaveLength(2);
     expect(rig.linesFor('app3', sha)).toHaveLength(2);
@@ -249,16 +250,24 @@ describe('rollout: holds and pause', () => {
     expect(released.status).toBe(204);
     expect((await rig.servers()).app1.hold).toBeNull();
     expect((await rig.admin.delete('/servers/app1/hold')).status).toBe(404);
-    // Planning only: a rollout planned now covers app1 again.
-    const next = await rig.rolloutOf(await rig.promote(randomSha()));
+    // Released, app1 is behind what production rolled out: a catch-up rollout of its own brings it there.
+    const catchUp = await eventually(async () => ((await rig.admin.get('/rollouts?limit=50')).body as Rollout[]).find((x) => x.cause === 'catch-up' && x.toSha === sha), {
+      what: 'a catch-up rollout for app1',
+    });
+    expect(catchUp).toMatchObject({ track: 'promoted', hosts: ['app1'] });
+    await rig.waitForStatus(catchUp.id, 'succeeded');
+    expect((await rig.servers()).app1.runningRevision).toBe(sha);
+    expect(rig.linesFor('app1', sha)).toHaveLength(2);
+    // A rollout planned now covers app1 again.
+    const next = await rig.waitFor((await rig.rolloutOf(await rig.promote(randomSha()))).id, (x) => x.deploys.length > 0, 'the next rollout planned');
     expect(next.skipped).toEqual([]);
     expect(next.deploys.map((d) => d.host)).toEqual(['app1', 'app2', 'app3']);
     await rig.waitForStatus(next.id, 'succeeded');
-  }, 30_000);
+  }, 45_000);
 
   it('does not start the next batch while paused, and goes on when resumed', async () => {
     const sha = randomSha();
-    const r0 = await rig.rolloutOf(await rig.promote(sha));
+    const r0 = await rig.waitFor((await rig.rolloutOf(await rig.promote(sha))).id, (x) => x.deploys.length > 0, 'the rollout planned');
     expect(r0.deploys.map((d) => [d.host, d.batch])).toEqual([['app1', 0], ['app2', 1], ['app3', 2]]);
     await eventually(async () => rig.linesFor('app1', sha).length > 0, { what: 'the first batch started' });
     const paused = await rig.admin.post(`/rollouts/${r0.id}/pause`);

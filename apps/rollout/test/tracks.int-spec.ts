@@ -16,7 +16,8 @@ describe('rollout: promotions that arrive while a rollout deploys', () => {
 
   beforeAll(async () => {
     await rig.start({ ROLLOUT_BATCH_SIZE: '1' });
-    await Promise.all(['app1', 'app2'].map((h) => rig.addAgent(h, { work: 'sleep 0.6' })));
+    // Long enough deploys that twenty promotions land while the first rollout runs, even on a busy machine.
+    await Promise.all(['app1', 'app2'].map((h) => rig.addAgent(h, { work: 'sleep 2' })));
   }, 60_000);
   afterAll(() => rig.stop(), 30_000);
 
@@ -25,7 +26,7 @@ describe('rollout: promotions that arrive while a rollout deploys', () => {
     const r1 = await rig.rolloutOf(await rig.promote(first));
     expect(r1.status).toBe('in-progress');
 
-    // Twenty promotions land while the first deploys (app1, then app2: about 1.2 s).
+    // Twenty promotions land while the first deploys (app1, then app2: about 4 s).
     const burst = Array.from({ length: 20 }, () => randomSha());
     const ids: string[] = [];
     for (const sha of burst) ids.push(await rig.promote(sha));

@@ -79,14 +79,4 @@ export class CowboysRepository {
     return this.ds.query(`SELECT * FROM cowboys ${status ? 'WHERE status = $1' : ''} ORDER BY applied_at DESC LIMIT 1000`, status ? [status] : []);
   }
 
-  /** Whether `sha` (or a sha it prefixes) has been promoted to production, or is among `alsoShipping`. */
-  async shipped(em: EntityManager, sha: string, alsoShipping: string[]): Promise<boolean> {
-    if (alsoShipping.some((s) => s.startsWith(sha) || sha.startsWith(s))) return true;
-    const [row] = await em.query(
-      `SELECT EXISTS (SELECT 1 FROM rollouts WHERE cause = 'promoted'
-                        AND (to_sha LIKE $1 || '%' OR EXISTS (SELECT 1 FROM unnest(revisions) AS r WHERE r LIKE $1 || '%'))) AS yes`,
-      [sha],
-    );
-    return row.yes === true;
-  }
 }

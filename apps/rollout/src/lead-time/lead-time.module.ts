@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
+import { PositionsModule } from '../positions/positions.module';
 import { LeadTimeController } from './lead-time.controller';
 import { LeadTimeRepository } from './lead-time.repository';
+import { LeadTimeService } from './lead-time.service';
 
-@Module({ controllers: [LeadTimeController], providers: [LeadTimeRepository], exports: [LeadTimeRepository] })
+@Module({ imports: [PositionsModule], controllers: [LeadTimeController], providers: [LeadTimeRepository, LeadTimeService], exports: [LeadTimeRepository, LeadTimeService] })
 export class LeadTimeModule {}

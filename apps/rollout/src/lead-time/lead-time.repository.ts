@@ -23,6 +23,31 @@ export class LeadTimeRepository {
     );
   }
 
+  /**
+   * Stamps `at` as the time each promoted revision runs everywhere, for those `everywhere`
+   * contains (at or below its revno, or one of its fixes) that have no time yet.
+   */
+  async markEverywhere(em: EntityManager, everywhere: { stableRevno: number; fixes: readonly string[] }, at: Date): Promise<number> {
+    const [, affected]: [unknown[], number] = await em.query(
+      `UPDATE lead_times SET deployed_at = $3
+        WHERE deployed_at IS NULL AND promoted_at IS NOT NULL
+          AND (coalesce(revno, (SELECT k.first_stable_revno FROM known_revisions k WHERE k.sha = lead_times.sha)) <= $1 OR sha = ANY($2))`,
+      [everywhere.stableRevno, everywhere.fixes, at],
+    );
+    return affected;
+  }
+
+  /** Registered production servers, as lead time counts them: what they run, whether held or silent. */
+  productionServers(em: EntityManager | null, at: Date, heartbeatTimeoutS: number, qaEnvironments: readonly string[]): Promise<{ host: string; running: string | null; held: boolean; reachable: boolean }[]> {
+    return (em ?? this.ds.manager).query(
+      `SELECT s.host, s.running_revision AS running,
+              EXISTS (SELECT 1 FROM server_holds h WHERE h.host = s.host AND (h.until IS NULL OR h.until > $1)) AS held,
+              coalesce(s.last_heartbeat_at > $1::timestamptz - make_interval(secs => $2), false) AS reachable
+         FROM servers s WHERE s.deregistered_at IS NULL AND NOT (s.environment = ANY($3)) ORDER BY s.host`,
+      [at, heartbeatTimeoutS, qaEnvironments],
+    );
+  }
+
   since(since: Date, limit: number): Promise<LeadTimeRow[]> {
     return this.ds.query(
       `SELECT sha, revno, landed_at, qa_passed_at, promoted_at, deployed_at FROM lead_times

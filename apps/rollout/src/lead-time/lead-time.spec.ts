@@ -1,4 +1,4 @@
-import { summarizeLeadTimes } from './lead-time';
+import { commonContent, summarizeLeadTimes } from './lead-time';
 
 const t = (s: number) => new Date(Date.UTC(2026, 10, 22, 0, 0, s));
 
@@ -13,5 +13,16 @@ describe('lead time', () => {
     expect(revisions[2].seconds.landedToQaPassed).toBeNull();
     expect(stages.landedToQaPassed).toEqual({ count: 2, p50Seconds: 10, p90Seconds: 20 });
     expect(stages.landedToDeployed).toEqual({ count: 1, p50Seconds: 41, p90Seconds: 41 });
+  });
+});
+
+describe('running everywhere', () => {
+  it('is what every server\'s revision contains: the lowest revno, and the fixes all carry', () => {
+    expect(commonContent([{ stableRevno: 12, fixes: ['f1f1f1f', 'f2f2f2f'] }, { stableRevno: 10, fixes: ['f1f1f1f'] }])).toEqual({ stableRevno: 10, fixes: ['f1f1f1f'] });
+  });
+
+  it('is nothing while one server runs a revision Runway cannot place, or there is no server', () => {
+    expect(commonContent([{ stableRevno: 12, fixes: [] }, null])).toBeNull();
+    expect(commonContent([])).toBeNull();
   });
 });

@@ -1,4 +1,9 @@
-/** Lead time per stage, as pure arithmetic over the recorded times. */
+/**
+ * Lead time per stage, as pure arithmetic over the recorded times; and what "running
+ * everywhere" means: every registered, unheld production server runs a revision that contains
+ * it, so what is everywhere is what all their revisions contain in common.
+ */
+import type { Content } from '../positions/positions';
 export interface LeadTimeRow {
   sha: string;
   revno: number | null;
@@ -38,4 +43,18 @@ export function summarizeLeadTimes(rows: LeadTimeRow[]) {
     }),
   ) as Record<Stage, { count: number; p50Seconds: number | null; p90Seconds: number | null }>;
   return { stages, revisions };
+}
+
+/**
+ * What every one of these servers' revisions contains: the QA branch up to the lowest revno
+ * among them, and the fixes all of them carry. Nothing when there is no server, or one runs a
+ * revision whose content is unknown.
+ */
+export function commonContent(contents: readonly (Content | null)[]): Content | null {
+  if (contents.length === 0 || contents.some((c) => c === null || c.stableRevno === null)) return null;
+  const known = contents as Content[];
+  return {
+    stableRevno: Math.min(...known.map((c) => c.stableRevno!)),
+    fixes: known[0].fixes.filter((f) => known.every((c) => c.fixes.includes(f))),
+  };
 }

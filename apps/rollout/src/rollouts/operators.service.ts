@@ -1,6 +1,7 @@
 /**
- * What operators do to rollouts and servers: pause and resume, put a revision on servers now
- * (a redeploy or a rollback), and hold a server out of every rollout.
+ * What operators do to rollouts and servers: pause, resume and cancel a rollout; put a
+ * revision on servers now (a redeploy or a rollback); hold a server out of every rollout;
+ * deregister a server that is gone for good.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
@@ -10,6 +11,7 @@ import type { DeployKind } from '@runway/contracts';
 import { DomainError, PINO_LOGGER, RUNWAY_ENV } from '@runway/platform';
 import type { RolloutEnv } from '../config';
 import { Clock } from './clock';
+import { deadlineOf } from './deploy-state';
 import { PlannerService } from './planner.service';
 import { ProgressService } from './progress.service';
 import type { RolloutEntity, RolloutState } from './rollout.entity';
@@ -21,8 +23,8 @@ export class OperatorsService {
     @Inject(RolloutsRepository) private readonly repo: RolloutsRepository,
     @Inject(PlannerService) private readonly planner: PlannerService,
     @Inject(ProgressService) private readonly progress: ProgressService,
-    @Inject(RUNWAY_ENV) private readonly env: RolloutEnv,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(RUNWAY_ENV) private readonly env: RolloutEnv,
     @Inject(PINO_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -30,7 +32,7 @@ export class OperatorsService {
   private async lockedRollout(em: EntityManager, id: string): Promise<RolloutEntity> {
     const seen = await this.repo.rollout(em, id);
     if (!seen) throw new DomainError('NOT_FOUND', `no rollout ${id}`);
-    await this.repo.lockTrack(em, seen.cause);
+    await this.repo.lockTrack(em, seen.track);
     return (await this.repo.rolloutForUpdate(em, id))!;
   }
 
@@ -57,7 +59,7 @@ export class OperatorsService {
       const resumed = { ...r, status: back, pausedFrom: null, pausedBy: null, failure: null };
       await this.repo.saveRollout(em, resumed);
       if (back === 'in-progress') await this.progress.advance(em, id);
-      if (back === 'queued') await this.planner.startNext(em, r.cause);
+      if (back === 'queued') await this.planner.startNext(em, r.track);
       return (await this.repo.rollout(em, id))!;
     });
   }
@@ -77,15 +79,47 @@ export class OperatorsService {
       const hosts = dto.hosts ? new Set(dto.hosts) : null;
       const now = this.clock.now();
       const rollout: RolloutEntity = {
-        id, sourceId: id, cause: 'manual', toSha: dto.revision, toRevno: null, kind: dto.kind ?? 'no-downtime', status: 'queued',
-        batches: 0, currentBatch: 0, scheduledFor: null, failure: null, pausedFrom: null, pausedBy: null, skipped: [], revisions: [],
-        createdAt: now, startedAt: null, finishedAt: null,
+        id, sourceId: id, cause: 'manual', track: 'manual', hosts: hosts ? [...hosts].sort() : null, toSha: dto.revision, toRevno: null,
+        kind: dto.kind ?? 'no-downtime', status: 'queued', batches: 0, currentBatch: 0, scheduledFor: null, failure: null, pausedFrom: null, pausedBy: null,
+        cancelledBy: null, skipped: [], revisions: [], createdAt: now, startedAt: null, finishedAt: null,
       };
       await this.repo.insertRollout(em, rollout);
-      await this.planner.begin(em, rollout, (s) => (hosts ? hosts.has(s.host) : !this.env.isQaEnvironment(s.environment)));
+      await this.planner.begin(em, rollout);
       this.logger.info({ rollout: id, revision: dto.revision, hosts: dto.hosts ?? 'production', who, reason: dto.reason }, 'manual rollout');
     });
     return this.rollout(id);
+  }
+
+  /**
+   * Stops a rollout for good, with a reason: what has not gone out is cancelled, and its track
+   * is free for the next. Deploys already running finish on their servers (their reports still
+   * say what each server runs); the rollout is not moved on by them.
+   */
+  async cancel(id: string, who: string, reason: string) {
+    return this.repo.transaction(async (em) => {
+      const r = await this.lockedRollout(em, id);
+      if (['succeeded', 'failed', 'no-servers', 'superseded', 'cancelled'].includes(r.status)) throw new DomainError('CONFLICT', `rollout ${id} is ${r.status}`);
+      await this.repo.cancelPending(em, id);
+      const cancelled = { ...r, status: 'cancelled' as const, cancelledBy: who, failure: `cancelled by ${who}: ${reason}`, finishedAt: this.clock.now(), pausedFrom: null };
+      await this.repo.saveRollout(em, cancelled);
+      this.logger.warn({ rolloutId: id, who, reason }, 'rollout cancelled');
+      await this.planner.startNext(em, r.track);
+      return (await this.repo.rollout(em, id))!;
+    });
+  }
+
+  /**
+   * A server gone for good leaves every rollout: its deploys that have not ended are cancelled, so
+   * no batch waits for it, and it no longer counts for convergence or lead time. Its agent
+   * registering again brings it back.
+   */
+  async deregister(host: string, who: string, reason: string) {
+    return this.repo.transaction(async (em) => {
+      if (!(await this.repo.deregister(em, host, who))) throw new DomainError('NOT_FOUND', `no registered server ${host}`);
+      for (const rolloutId of await this.repo.cancelOpenFor(em, host)) await this.progress.advanceIfDue(em, rolloutId);
+      this.logger.warn({ host, who, reason }, 'server deregistered');
+      return { host, deregisteredBy: who, reason };
+    });
   }
 
   async hold(host: string, reason: string, author: string, until: Date | null) {
@@ -107,6 +141,8 @@ export class OperatorsService {
   async rollout(id: string) {
     const r = await this.repo.rollout(null, id);
     if (!r) throw new DomainError('NOT_FOUND', `no rollout ${id}`);
-    return { ...r, deploys: await this.repo.deploysOf(null, id) };
+    const deadlineMs = this.env.ROLLOUT_DEPLOY_DEADLINE_SECONDS * 1000;
+    const deploys = await this.repo.deploysOf(null, id);
+    return { ...r, deploys: deploys.map((d) => ({ ...d, deadlineAt: deadlineOf(d, deadlineMs) })) };
   }
 }

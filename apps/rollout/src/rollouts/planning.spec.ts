@@ -1,8 +1,6 @@
 import { nextCadenceSlot, nextWindowOpening, parseCadence, parseDowntimeWindow, planRollout, type PlanServer, windowOpen } from './planning';
 
-const server = (host: string, environment: string, extra: Partial<PlanServer> = {}): PlanServer => ({
-  host, environment, wave: null, reachable: true, heldBecause: null, ...extra,
-});
+const server = (host: string, environment: string, extra: Partial<PlanServer> = {}): PlanServer => ({ host, environment, wave: null, ...extra });
 
 describe('rollout planning', () => {
   it('orders waves as configured and splits them into batches', () => {
@@ -18,12 +16,6 @@ describe('rollout planning', () => {
   it("uses an agent's wave before its environment, and puts unlisted waves last", () => {
     const plan = planRollout([server('a', 'lpnet', { wave: 'canary' }), server('b', 'lpnet'), server('c', 'zeta')], ['canary', 'lpnet'], 0);
     expect(plan.deploys.map((d) => [d.batch, d.host, d.wave])).toEqual([[0, 'a', 'canary'], [1, 'b', 'lpnet'], [2, 'c', 'zeta']]);
-  });
-
-  it('skips held and unreachable servers, saying why', () => {
-    const plan = planRollout([server('a', 'lpnet', { heldBecause: 'cowboy 1f2e' }), server('b', 'lpnet', { reachable: false }), server('c', 'lpnet')], [], 0);
-    expect(plan.deploys.map((d) => d.host)).toEqual(['c']);
-    expect(plan.skipped).toEqual([{ host: 'a', reason: 'held: cowboy 1f2e' }, { host: 'b', reason: 'unreachable: no heartbeat' }]);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * Rollout planning as pure functions: which servers get a revision, in which waves and
- * batches, which are skipped and why; and when a downtime deploy may run.
+ * batches; and when a downtime deploy may run. Whether a server is held or reachable is not
+ * decided here but as its batch goes out (dispatcher.service.ts).
  *
  * A server's wave is its `wave` (from its agent) or else its environment. Waves go in the
  * configured order (`qastaging,edge,lpnet` say; unlisted waves after, by name), each split
@@ -11,9 +12,6 @@ export interface PlanServer {
   host: string;
   environment: string;
   wave: string | null;
-  reachable: boolean;
-  /** An operator's hold, if one is in force. */
-  heldBecause: string | null;
 }
 
 export interface PlannedDeploy {
@@ -24,7 +22,6 @@ export interface PlannedDeploy {
 
 export interface Plan {
   deploys: PlannedDeploy[];
-  skipped: { host: string; reason: string }[];
   batches: number;
 }
 
@@ -33,13 +30,8 @@ export function waveOf(s: Pick<PlanServer, 'wave' | 'environment'>): string {
 }
 
 export function planRollout(servers: PlanServer[], waveOrder: string[], batchSize: number): Plan {
-  const skipped: Plan['skipped'] = [];
   const byWave = new Map<string, string[]>();
-  for (const s of servers) {
-    if (s.heldBecause) skipped.push({ host: s.host, reason: `held: ${s.heldBecause}` });
-    else if (!s.reachable) skipped.push({ host: s.host, reason: 'unreachable: no heartbeat' });
-    else byWave.set(waveOf(s), [...(byWave.get(waveOf(s)) ?? []), s.host]);
-  }
+  for (const s of servers) byWave.set(waveOf(s), [...(byWave.get(waveOf(s)) ?? []), s.host]);
   const rank = (w: string) => {
     const i = waveOrder.indexOf(w);
     return i < 0 ? waveOrder.length : i;
@@ -54,7 +46,7 @@ export function planRollout(servers: PlanServer[], waveOrder: string[], batchSiz
       for (const host of hosts.slice(i, i + size)) deploys.push({ host, batch, wave });
     }
   }
-  return { deploys, skipped, batches: batch };
+  return { deploys, batches: batch };
 }
 
 /**

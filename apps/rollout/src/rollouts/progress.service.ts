@@ -1,8 +1,11 @@
 /**
- * Carries rollouts out from what the agents report: a failed server stops its rollout (the
- * agent has rolled it back); a batch all succeeded lets the next one go; the last one finishes
- * it, and its track's queued rollout starts. A server that now runs a revision containing its
- * cowboys' fixes has them retired. Reports move a deploy forward only.
+ * Carries rollouts out from what the agents report, and from their silence: a failed server
+ * (or one with no report within the deadline) stops its rollout; a batch all done lets the next
+ * one go; the last one finishes it, and its track's queued rollout starts. A server that now
+ * runs a revision containing its cowboys' fixes has them retired; one an operator's rollout
+ * put a revision on by hand is pinned there; a revision every production server now runs is
+ * stamped as running everywhere. A track's rollout that succeeded is its new baseline, the
+ * revision convergence keeps its servers on. Reports move a deploy forward only.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
@@ -11,10 +14,12 @@ import { type CloudEvent, type DeployReportedV1, Events } from '@runway/contract
 import { Outbox } from '@runway/messaging';
 import { DomainError, PINO_LOGGER } from '@runway/platform';
 import { CowboysRepository } from '../cowboys/cowboys.repository';
-import { LeadTimeRepository } from '../lead-time/lead-time.repository';
+import { LeadTimeService } from '../lead-time/lead-time.service';
+import { Clock } from './clock';
 import { nextDeployState, type Progress } from './deploy-state';
 import { DispatcherService } from './dispatcher.service';
 import { PlannerService } from './planner.service';
+import type { DeployEntity, RolloutEntity } from './rollout.entity';
 import { RolloutsRepository } from './rollouts.repository';
 
 @Injectable()
@@ -24,8 +29,9 @@ export class ProgressService {
     @Inject(DispatcherService) private readonly dispatcher: DispatcherService,
     @Inject(PlannerService) private readonly planner: PlannerService,
     @Inject(CowboysRepository) private readonly cowboys: CowboysRepository,
-    @Inject(LeadTimeRepository) private readonly leadTime: LeadTimeRepository,
+    @Inject(LeadTimeService) private readonly leadTime: LeadTimeService,
     @Inject(Outbox) private readonly outbox: Outbox,
+    @Inject(Clock) private readonly clock: Clock,
     @Inject(PINO_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -39,10 +45,21 @@ export class ProgressService {
     await this.repo.setDeployStatus(em, deploy.id, next, r.outputTail);
     if (next === 'succeeded') {
       await this.repo.setRunning(em, r.host, r.revision);
-      await this.retireFixedCowboys(em, deploy.rolloutId, r.host);
-    }
-    if (next === 'succeeded') await this.advanceIfDue(em, deploy.rolloutId);
-    else if (next === 'failed' || next === 'rolled-back') await this.advance(em, deploy.rolloutId);
+      const rollout = await this.repo.rollout(em, deploy.rolloutId);
+      if (rollout?.cause === 'manual' && rollout.hosts) await this.repo.pin(em, r.host, r.revision, this.clock.now());
+      if (rollout) await this.retireFixedCowboys(em, rollout, r.host);
+      await this.leadTime.markEverywhere(em, this.clock.now());
+      await this.advanceIfDue(em, deploy.rolloutId);
+    } else if (next === 'failed' || next === 'rolled-back') await this.advance(em, deploy.rolloutId);
+  }
+
+  /** A deploy with no report within its deadline has failed: its server is gone, or hangs. */
+  async failOverdue(em: EntityManager, deploy: DeployEntity, deadlineS: number): Promise<void> {
+    const locked = await this.repo.deployForUpdate(em, deploy.id);
+    if (!locked || (locked.status !== 'requested' && locked.status !== 'started')) return;
+    await this.repo.setDeployStatus(em, deploy.id, 'failed', `${locked.outputTail ? `${locked.outputTail}\n` : ''}[runway] no report from ${deploy.host} within ${deadlineS} s: failed`);
+    this.logger.warn({ host: deploy.host, deployId: deploy.id, rolloutId: deploy.rolloutId }, 'deploy failed: no report within its deadline');
+    await this.advance(em, deploy.rolloutId);
   }
 
   /**
@@ -59,16 +76,15 @@ export class ProgressService {
     await this.advance(em, rolloutId);
   }
 
-  /** A server now runs a revision containing its cowboys' fixes: they are retired, and said so. */
-  private async retireFixedCowboys(em: EntityManager, rolloutId: string, host: string): Promise<void> {
-    if ((await this.cowboys.live(em, [host])).length === 0) return;
-    const rollout = await this.repo.rollout(em, rolloutId);
-    if (!rollout) return;
-    const decision = (await this.dispatcher.cowboyDecisions(em, [host], [...rollout.revisions, rollout.toSha])).get(host);
+  /** A server now runs a revision containing its cowboys' fixes (by ancestry): they are retired, and said so. */
+  private async retireFixedCowboys(em: EntityManager, rollout: RolloutEntity, host: string): Promise<void> {
+    const live = await this.cowboys.live(em, [host]);
+    if (live.length === 0) return;
+    const decision = (await this.dispatcher.cowboyDecisions(em, [host], rollout.toSha)).get(host);
     if (!decision?.retire.length) return;
-    for (const c of await this.cowboys.live(em, [host])) {
+    for (const c of live) {
       if (!decision.retire.includes(c.patch_hash)) continue;
-      const reason = `its fix ${c.fixed_by!.slice(0, 10)} now runs on ${host}`;
+      const reason = `its fix ${c.fixed_by!.slice(0, 10)} is in ${rollout.toSha.slice(0, 10)}, which now runs on ${host}`;
       await this.cowboys.retire(em, c.id, reason, rollout.toSha);
       await this.outbox.enqueue(em, Events.CowboyRemoved, { host, patchHash: c.patch_hash, reason, retiredByRevision: rollout.toSha });
       this.logger.info({ host, patchHash: c.patch_hash }, 'cowboy retired');
@@ -79,7 +95,7 @@ export class ProgressService {
   async advance(em: EntityManager, rolloutId: string): Promise<void> {
     const seen = await this.repo.rollout(em, rolloutId);
     if (!seen || (seen.status !== 'in-progress' && seen.status !== 'paused')) return;
-    await this.repo.lockTrack(em, seen.cause);
+    await this.repo.lockTrack(em, seen.track);
     const rollout = await this.repo.rolloutForUpdate(em, rolloutId);
     if (!rollout || (rollout.status !== 'in-progress' && rollout.status !== 'paused')) return;
     const counts = await this.repo.progressCounts(em, rollout.id, rollout.currentBatch);
@@ -92,19 +108,20 @@ export class ProgressService {
       const d = progress.deploy;
       await this.repo.cancelPending(em, rollout.id);
       await this.repo.saveRollout(em, {
-        ...rollout, status: 'failed', finishedAt: new Date(),
+        ...rollout, status: 'failed', finishedAt: this.clock.now(),
         failure: `${d.host}: ${d.status}${d.outputTail ? `\n${d.outputTail.slice(-2000)}` : ''}`,
       });
       this.logger.warn({ rolloutId, host: d.host, status: d.status }, 'rollout stopped: a server failed');
-      await this.planner.startNext(em, rollout.cause);
+      await this.planner.startNext(em, rollout.track);
       return;
     }
     if (progress.kind === 'batch-running' || rollout.status === 'paused') return;
     if (progress.next === null) {
-      const at = new Date();
+      const at = this.clock.now();
       await this.repo.saveRollout(em, { ...rollout, status: 'succeeded', finishedAt: at });
-      if (rollout.cause === 'promoted') await this.leadTime.mark(em, 'deployed_at', rollout.revisions.map((sha) => ({ sha })), at);
-      await this.planner.startNext(em, rollout.cause);
+      // What a whole track (or an operator, for all of production) rolled out is what its servers converge on.
+      if (!rollout.hosts && rollout.cause !== 'catch-up') await this.repo.setBaseline(em, rollout.track === 'manual' ? 'promoted' : rollout.track, rollout.toSha, rollout.id, at);
+      await this.planner.startNext(em, rollout.track);
       return;
     }
     await this.dispatcher.dispatch(em, rollout, progress.next);

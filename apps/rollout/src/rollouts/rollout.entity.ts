@@ -2,9 +2,14 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { DeployKind } from '@runway/contracts';
 
-export type DeployState = 'pending' | 'requested' | 'started' | 'succeeded' | 'failed' | 'rolled-back' | 'cancelled';
-export type RolloutState = 'queued' | 'waiting-window' | 'preflight' | 'blocked' | 'in-progress' | 'paused' | 'succeeded' | 'failed' | 'no-servers' | 'superseded';
-export type RolloutCause = 'promoted' | 'qa-tip' | 'manual';
+/** `skipped`: decided against when its batch went out (held, unreachable, a hold cowboy); its reason is in `outputTail`. */
+export type DeployState = 'pending' | 'requested' | 'started' | 'succeeded' | 'failed' | 'rolled-back' | 'cancelled' | 'skipped';
+export type RolloutState =
+  | 'queued' | 'waiting-window' | 'preflight' | 'blocked' | 'in-progress' | 'paused' | 'succeeded' | 'failed' | 'no-servers' | 'superseded' | 'cancelled';
+/** Why a rollout exists: a promotion, a QA tip, an operator, or servers that fell behind (`catch-up`). */
+export type RolloutCause = 'promoted' | 'qa-tip' | 'manual' | 'catch-up';
+/** The servers a rollout keeps current, one rollout at a time: production, the QA environments, or an operator's own. */
+export type RolloutTrack = 'promoted' | 'qa-tip' | 'manual';
 
 @Entity('servers')
 export class ServerEntity {
@@ -16,6 +21,18 @@ export class ServerEntity {
   @Column('text', { name: 'registered_by' }) registeredBy!: string;
   @Column('timestamptz', { name: 'registered_at' }) registeredAt!: Date;
   @Column('timestamptz', { name: 'last_heartbeat_at', nullable: true }) lastHeartbeatAt!: Date | null;
+  /** Set by an operator: the server takes part in nothing until its agent registers again. */
+  @Column('timestamptz', { name: 'deregistered_at', nullable: true }) deregisteredAt?: Date | null;
+  @Column('text', { name: 'deregistered_by', nullable: true }) deregisteredBy?: string | null;
+  /** When `runningRevision` was last set by a deploy's report: an older heartbeat does not undo it. */
+  @Column('timestamptz', { name: 'running_since', nullable: true }) runningSince?: Date | null;
+  /** What Runway last put on the server; running anything else is drift. */
+  @Column('text', { name: 'last_deployed_revision', nullable: true }) lastDeployedRevision?: string | null;
+  /** An operator's manual rollout to this server: it stays on that revision until its track rolls out something newer. */
+  @Column('text', { name: 'pinned_revision', nullable: true }) pinnedRevision?: string | null;
+  @Column('timestamptz', { name: 'pinned_at', nullable: true }) pinnedAt?: Date | null;
+  /** Since when it has run something Runway did not put there. */
+  @Column('timestamptz', { name: 'drift_since', nullable: true }) driftSince?: Date | null;
 }
 
 @Entity('rollouts')
@@ -24,6 +41,11 @@ export class RolloutEntity {
   /** The promotion id, or the id of the qa-tip-moved event, this rollout carries out. */
   @Column('text', { name: 'source_id' }) sourceId!: string;
   @Column('text') cause!: RolloutCause;
+  /** The track it runs on (see track.ts): a catch-up runs on the track it catches up. */
+  @Column('text') track!: RolloutTrack;
+  /** The servers it is for, when not its whole track (manual, catch-up). */
+  @Column('text', { array: true, nullable: true }) hosts!: string[] | null;
+  @Column('text', { name: 'cancelled_by', nullable: true }) cancelledBy!: string | null;
   @Column('text', { name: 'to_sha' }) toSha!: string;
   @Column('int', { name: 'to_revno', nullable: true }) toRevno!: number | null;
   @Column('text') kind!: DeployKind;

@@ -6,8 +6,8 @@ import {
   type AgentHeartbeatV1, type CloudEvent, type DeployProgressV1, type DeployReportedV1, Events, type PromotedV1, type QaTipMovedV1,
 } from '@runway/contracts';
 import type { JetStreamContext } from '@runway/messaging';
-import { CurrentPrincipal, type Principal, Roles } from '@runway/platform';
-import { HoldServerDto, ManualRolloutDto, RegisterAgentDto } from './dto/register-agent.dto';
+import { CurrentPrincipal, DomainError, type Principal, Roles } from '@runway/platform';
+import { HoldServerDto, ManualRolloutDto, ReasonDto, RegisterAgentDto } from './dto/register-agent.dto';
 import { OperatorsService } from './operators.service';
 import { PlannerService } from './planner.service';
 import { ProgressService } from './progress.service';
@@ -30,9 +30,13 @@ export class RolloutsController {
     return this.serversService.register(dto, who);
   }
 
+  /** The fleet; `?deregistered=include` lists servers deregistered too, with who did it and when. */
   @Get('servers')
-  servers() {
-    return this.serversService.servers();
+  servers(@Query('deregistered') deregistered?: string) {
+    if (deregistered !== undefined && deregistered !== 'include' && deregistered !== 'exclude') {
+      throw new DomainError('VALIDATION_FAILED', 'deregistered: must be include or exclude', { fields: [{ field: 'deregistered', errors: ['must be include or exclude'] }] });
+    }
+    return this.serversService.servers(deregistered === 'include');
   }
 
   @Get('rollouts')
@@ -64,6 +68,22 @@ export class RolloutsController {
   @Roles('operator')
   resume(@Param('id', new ParseUUIDPipe()) id: string) {
     return this.operators.resume(id);
+  }
+
+  /** Stops a rollout for good: what has not gone out is cancelled, and its track is free. */
+  @Post('rollouts/:id/cancel')
+  @HttpCode(200)
+  @Roles('operator')
+  cancel(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: ReasonDto, @CurrentPrincipal() who: Principal) {
+    return this.operators.cancel(id, who.name, dto.reason);
+  }
+
+  /** A server gone for good leaves every rollout; its agent registering again brings it back. */
+  @Post('servers/:host/deregister')
+  @HttpCode(200)
+  @Roles('operator')
+  deregister(@Param('host') host: string, @Body() dto: ReasonDto, @CurrentPrincipal() who: Principal) {
+    return this.operators.deregister(host, who.name, dto.reason);
   }
 
   /** Keeps a server out of every rollout until released or expired. */

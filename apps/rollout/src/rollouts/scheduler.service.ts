@@ -1,19 +1,21 @@
 /**
  * The scheduler, on every replica each tick. It opens downtime windows and cadence slots (a
- * downtime rollout runs its preflight first, and goes only if it passes), finishes batches
- * whose last two reports committed together, and starts a queued rollout whose track is free.
+ * downtime rollout runs its preflight first, and goes only if it passes), fails deploys that
+ * outlived their deadline, finishes batches whose last two reports committed together, starts
+ * a queued rollout whose track is free, and lets the reconciler catch servers up.
  */
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { spawn } from 'node:child_process';
 import type { EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import { PINO_LOGGER, RUNWAY_ENV } from '@runway/platform';
+import { parseNames, runCommand } from '@runway/platform/command';
 import type { RolloutEnv } from '../config';
 import { Clock } from './clock';
 import { DispatcherService } from './dispatcher.service';
 import { nextWindowOpening, windowOpen } from './planning';
 import { PlannerService } from './planner.service';
 import { ProgressService } from './progress.service';
+import { ReconcilerService } from './reconciler.service';
 import type { RolloutEntity } from './rollout.entity';
 import { RolloutsRepository } from './rollouts.repository';
 
@@ -27,6 +29,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     @Inject(PlannerService) private readonly planner: PlannerService,
     @Inject(DispatcherService) private readonly dispatcher: DispatcherService,
     @Inject(ProgressService) private readonly progress: ProgressService,
+    @Inject(ReconcilerService) private readonly reconciler: ReconcilerService,
     @Inject(RUNWAY_ENV) private readonly env: RolloutEnv,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(PINO_LOGGER) private readonly logger: Logger,
@@ -64,15 +67,21 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
         const claimed = await this.repo.transaction((em) => this.openWindow(em, seen));
         if (claimed) await this.runPreflight(claimed);
       }
+      // Deadlines run on real time, as the database stamps when a deploy went out.
+      const deadlineS = this.env.ROLLOUT_DEPLOY_DEADLINE_SECONDS;
+      for (const d of await this.repo.overdueDeploys(this.repo.manager, new Date(Date.now() - deadlineS * 1000))) {
+        await this.repo.transaction((em) => this.progress.failOverdue(em, d, deadlineS));
+      }
       for (const rollout of await this.repo.rolloutsIn(this.repo.manager, ['in-progress'])) {
         await this.repo.transaction((em) => this.progress.advanceIfDue(em, rollout.id));
       }
-      for (const cause of new Set((await this.repo.rolloutsIn(this.repo.manager, ['queued'])).map((r) => r.cause))) {
+      for (const track of new Set((await this.repo.rolloutsIn(this.repo.manager, ['queued'])).map((r) => r.track))) {
         await this.repo.transaction(async (em) => {
-          await this.repo.lockTrack(em, cause);
-          await this.planner.startNext(em, cause);
+          await this.repo.lockTrack(em, track);
+          await this.planner.startNext(em, track);
         });
       }
+      await this.reconciler.reconcile();
     } catch (e) {
       this.logger.warn({ err: (e as Error).message }, 'rollout scheduler tick failed');
     }
@@ -80,7 +89,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
 
   /** A waiting rollout whose slot has come goes; a downtime one in its window is claimed for preflight (returned). */
   private async openWindow(em: EntityManager, seen: RolloutEntity): Promise<RolloutEntity | null> {
-    await this.repo.lockTrack(em, seen.cause);
+    await this.repo.lockTrack(em, seen.track);
     const rollout = await this.repo.rolloutForUpdate(em, seen.id);
     const now = this.clock.now();
     if (rollout?.status === 'preflight') {
@@ -111,14 +120,14 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
   private async runPreflight(rollout: RolloutEntity): Promise<void> {
     const preflight = await this.preflight(rollout);
     await this.repo.transaction(async (em) => {
-      await this.repo.lockTrack(em, rollout.cause);
+      await this.repo.lockTrack(em, rollout.track);
       const current = await this.repo.rolloutForUpdate(em, rollout.id);
       if (current?.status !== 'preflight') return; // paused or superseded while the preflight ran
       if (!preflight.ok) {
         await this.repo.saveRollout(em, { ...current, status: 'blocked', failure: `preflight failed: ${preflight.output}` });
         this.logger.warn({ rolloutId: rollout.id }, 'downtime rollout blocked: preflight failed');
         // A newer promotion queued behind it now takes its place, and its DB change with it.
-        await this.planner.startNext(em, current.cause);
+        await this.planner.startNext(em, current.track);
         return;
       }
       const going = { ...current, status: 'in-progress' as const, failure: null };
@@ -127,28 +136,19 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     });
   }
 
-  /** Runs the configured preflight; anything but exit 0 within two minutes blocks (fails closed). */
-  private preflight(rollout: RolloutEntity): Promise<{ ok: boolean; output: string }> {
+  /**
+   * Runs the configured preflight; anything but exit 0 within two minutes blocks (fails
+   * closed). It sees the rollout's variables and the names ROLLOUT_PREFLIGHT_ENV lists, never
+   * rollout's database URL, tokens or NATS credentials.
+   */
+  private async preflight(rollout: RolloutEntity): Promise<{ ok: boolean; output: string }> {
     const command = this.env.ROLLOUT_PREFLIGHT_COMMAND;
-    if (!command) return Promise.resolve({ ok: true, output: '' });
-    return new Promise((resolve) => {
-      const child = spawn('/bin/sh', ['-c', command], {
-        env: { ...process.env, RUNWAY_REVISION: rollout.toSha, RUNWAY_DEPLOY_KIND: rollout.kind, RUNWAY_ROLLOUT_ID: rollout.id },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      const keep = (b: Buffer) => (output = (output + b.toString('utf8')).slice(-4000));
-      child.stdout.on('data', keep);
-      child.stderr.on('data', keep);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-      child.on('error', (e) => {
-        clearTimeout(timer);
-        resolve({ ok: false, output: e.message });
-      });
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ ok: code === 0, output: output.trim() || `exit ${code}` });
-      });
-    });
+    if (!command) return { ok: true, output: '' };
+    const r = await runCommand(
+      command, { RUNWAY_REVISION: rollout.toSha, RUNWAY_DEPLOY_KIND: rollout.kind, RUNWAY_ROLLOUT_ID: rollout.id }, 120_000, undefined,
+      parseNames(this.env.ROLLOUT_PREFLIGHT_ENV),
+    );
+    return { ok: r.ok, output: r.tail.trim().slice(-4000) || `exit ${r.code}` };
   }
+
 }

@@ -15,14 +15,14 @@
  * However fast promotions come, a track therefore has at most one rollout deploying and one
  * waiting, and each server gets one deploy per rollout that runs, never one per promotion.
  */
-import type { RolloutCause, RolloutState } from './rollout.entity';
+import type { RolloutState, RolloutTrack } from './rollout.entity';
 
-export type Track = Extract<RolloutCause, 'promoted' | 'qa-tip'>;
+export type Track = Extract<RolloutTrack, 'promoted' | 'qa-tip'>;
 
 export const TRACKS: readonly Track[] = ['promoted', 'qa-tip'];
 
-export function isTrack(cause: RolloutCause): cause is Track {
-  return (TRACKS as readonly string[]).includes(cause);
+export function isTrack(track: RolloutTrack): track is Track {
+  return (TRACKS as readonly string[]).includes(track);
 }
 
 const NOT_STARTED: readonly RolloutState[] = ['queued', 'waiting-window', 'blocked'];

@@ -24,3 +24,8 @@ export class HoldServerDto {
   @ApiPropertyOptional({ description: 'Who the hold is for; the caller by default' }) @IsOptional() @IsString() @MaxLength(256) author?: string;
   @ApiPropertyOptional({ description: 'When the hold ends by itself' }) @IsOptional() @IsISO8601({ strict: true }) until?: string;
 }
+
+/** Why an operator cancels a rollout, or deregisters a server: kept, and shown. */
+export class ReasonDto {
+  @ApiProperty({ example: 'app3 died mid-deploy; replaced by app7' }) @IsString() @MinLength(3) @MaxLength(4096) reason!: string;
+}

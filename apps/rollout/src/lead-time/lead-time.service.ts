@@ -1,0 +1,54 @@
+/**
+ * When a revision runs everywhere: the first moment every registered, unheld production
+ * server runs a revision that contains it (by ancestry: see positions.ts). Whichever rollout
+ * brought it there (a promotion's, a catch-up, one after a failed one), the time is stamped
+ * when the last server gets it. Held and silent servers are shown as what it waits for.
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { RUNWAY_ENV } from '@runway/platform';
+import type { RolloutEnv } from '../config';
+import { contains } from '../positions/positions';
+import { PositionsRepository } from '../positions/positions.repository';
+import { commonContent, summarizeLeadTimes } from './lead-time';
+import { LeadTimeRepository } from './lead-time.repository';
+
+@Injectable()
+export class LeadTimeService {
+  constructor(
+    @Inject(LeadTimeRepository) private readonly repo: LeadTimeRepository,
+    @Inject(PositionsRepository) private readonly positions: PositionsRepository,
+    @Inject(RUNWAY_ENV) private readonly env: RolloutEnv,
+  ) {}
+
+  private production(em: EntityManager | null, at: Date) {
+    return this.repo.productionServers(em, at, this.env.AGENT_HEARTBEAT_TIMEOUT_SECONDS, this.env.QA_ENVIRONMENTS.split(','));
+  }
+
+  /** Stamps every promoted revision that now runs everywhere. Returns how many. */
+  async markEverywhere(em: EntityManager, at: Date): Promise<number> {
+    const counted = (await this.production(em, at)).filter((s) => !s.held);
+    const contents = await Promise.all(counted.map((s) => (s.running ? this.positions.content(em, s.running) : Promise.resolve(null))));
+    const everywhere = commonContent(contents);
+    if (!everywhere) return 0;
+    return this.repo.markEverywhere(em, { stableRevno: everywhere.stableRevno!, fixes: everywhere.fixes }, at);
+  }
+
+  /** Lead times since `since`, each revision not running everywhere yet with the servers it waits for, and why. */
+  async view(since: Date, limit: number) {
+    const summary = summarizeLeadTimes(await this.repo.since(since, limit));
+    const servers = await this.production(null, new Date());
+    const contents = new Map(await Promise.all(servers.filter((s) => s.running).map(async (s) => [s.host, await this.positions.content(null, s.running!)] as const)));
+    return {
+      ...summary,
+      revisions: summary.revisions.map((r) => {
+        if (r.deployedAt || !r.promotedAt) return r;
+        const place = { sha: r.sha, firstStableRevno: r.revno };
+        const pendingOn = servers
+          .filter((s) => !contains(contents.get(s.host) ?? null, place))
+          .map((s) => ({ host: s.host, why: s.held ? 'held' : !s.reachable ? 'unreachable' : `runs ${s.running ? s.running.slice(0, 10) : 'nothing known'}` }));
+        return { ...r, pendingOn };
+      }),
+    };
+  }
+}

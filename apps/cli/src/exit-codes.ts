@@ -9,7 +9,7 @@ export const ExitCode = {
   AUTH: 3,
   /** No such revision, lock, rollout, cowboy, flag rule, landing or security fix (HTTP 404). */
   NOT_FOUND: 4,
-  /** Refused in the current state: conflict, not approved, held (HTTP 409, 422). */
+  /** Refused in the current state: conflict, not approved, held (HTTP 409, 422); `rollout watch`: superseded or cancelled. */
   CONFLICT: 5,
   /** `runway cowboys check`: at least one cowboy is applied somewhere. */
   COWBOYS_APPLIED: 6,

@@ -1,4 +1,4 @@
-import { parseDuration, parseKeyValue, parseLandingId, parseNonNegativeInt, parsePositiveInt, parseRevisionRef, parseSince, parseUntil } from './parse';
+import { parseDuration, parseKeyValue, parseLandingId, parseNonNegativeInt, parsePositiveInt, parseReason, parseRevisionRef, parseSince, parseUntil } from './parse';
 
 describe('command-line values', () => {
   const now = new Date('2026-05-01T12:00:00Z');
@@ -57,5 +57,11 @@ describe('command-line values', () => {
     expect(parseLandingId(' 900719925474099312 ')).toBe('900719925474099312');
     expect(() => parseLandingId('12a')).toThrow(/not a landing id/);
     expect(() => parseLandingId('-1')).toThrow(/not a landing id/);
+  });
+
+  it('reads an operator\'s reason: trimmed, at least 3 characters', () => {
+    expect(parseReason('  app3 died mid-deploy ')).toBe('app3 died mid-deploy');
+    expect(() => parseReason(' ok ')).toThrow(/at least 3 characters/);
+    expect(() => parseReason('x'.repeat(4097))).toThrow(/at most 4096/);
   });
 });

@@ -73,3 +73,11 @@ export function parseLandingId(input: string): string {
   if (!/^\d{1,18}$/.test(s)) throw new Error(`not a landing id: ${input} (a number; see runway landings)`);
   return s;
 }
+
+/** Why an operator acts (cancels a rollout, deregisters a server): 3 to 4096 characters, kept and shown. */
+export function parseReason(input: string): string {
+  const s = input.trim();
+  if (s.length < 3) throw new Error('give a reason of at least 3 characters');
+  if (s.length > 4096) throw new Error('a reason is at most 4096 characters');
+  return s;
+}

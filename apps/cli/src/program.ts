@@ -21,7 +21,8 @@ Exit codes:
   2  usage: unknown command or option, bad or missing argument
   3  auth: no token, a bad or revoked one, or one without the role
   4  not found: no such revision, lock, rollout, cowboy, rule, landing or security fix
-  5  conflict or held: not approved, already there, changed meanwhile, nothing to dismiss
+  5  conflict or held: not approved, already there, changed meanwhile, nothing to dismiss,
+     a rollout already ended (cancel), or superseded or cancelled (rollout watch)
   6  cowboys check: a cowboy is applied somewhere
   7  rollout watch: the rollout failed
 

@@ -4,7 +4,7 @@
  * judged by its output and exit code, as a person or a script would judge it.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually, freePort, natsServerBinary, randomSha, TEST_ADMIN_TOKEN } from '@runway/testing';
@@ -58,7 +58,7 @@ describe('runway CLI (real binary, real services)', () => {
     expect(root.stdout).toMatch(/6 {2}cowboys check: a cowboy is applied somewhere/);
     const commands = [
       ['status'], ['config'], ['revisions'], ['qa'], ['deployable'], ['land'], ['promote'], ['promotions'], ['lock'], ['unlock'], ['servers'], ['hold'], ['release'],
-      ['rollout'], ['rollout', 'watch'], ['rollout', 'list'], ['cowboys'], ['cowboys', 'add'], ['cowboys', 'check'], ['flags'], ['flags', 'get'], ['flags', 'set'],
+      ['servers', 'list'], ['servers', 'deregister'], ['rollout'], ['rollout', 'watch'], ['rollout', 'list'], ['rollout', 'cancel'], ['cowboys'], ['cowboys', 'add'], ['cowboys', 'check'], ['flags'], ['flags', 'get'], ['flags', 'set'],
       ['flags', 'edit'], ['flags', 'explain'], ['flags', 'log'], ['agent'], ['agent', 'nats-permissions'],
       ['landings'], ['landings', 'list'], ['landings', 'dismiss'], ['security-fixes'], ['security-fixes', 'list'], ['security-fixes', 'merged-back'],
     ];
@@ -227,8 +227,8 @@ describe('runway CLI (real binary, real services)', () => {
 
     const servers = await cli(admin, 'servers');
     expect(servers.code).toBe(0);
-    expect(servers.stdout.split('\n')[0]).toMatch(/^HOST\s+ENV\s+WAVE\s+RUNNING\s+HEARTBEAT\s+STATE\s+HOLD$/);
-    expect(servers.stdout).toMatch(new RegExp(`app1\\.lpnet\\s+lpnet\\s+lpnet\\s+${shas[1].slice(0, 10)}\\s+\\d+s ago\\s+up`));
+    expect(servers.stdout.split('\n')[0]).toMatch(/^HOST\s+ENV\s+WAVE\s+RUNNING\s+DESIRED\s+HEARTBEAT\s+STATE\s+DEPLOYING\s+HOLD$/);
+    expect(servers.stdout).toMatch(new RegExp(`app1\\.lpnet\\s+lpnet\\s+lpnet\\s+${shas[1].slice(0, 10)}\\s+\\S+\\s+\\d+s ago\\s+up\\s+-\\s+-`));
     expect((await parsed(admin, 'servers'))).toEqual([expect.objectContaining({ host: 'app1.lpnet', runningRevision: shas[1], reachable: true })]);
   });
 
@@ -264,6 +264,84 @@ describe('runway CLI (real binary, real services)', () => {
     expect(watched.code).toBe(7);
     expect(watched.stdout).toMatch(/: failed/);
     expect(watched.stdout).toMatch(/app2\.lpnet\s+lpnet\s+(failed|rolled-back)/);
+  });
+
+  it('shows a server that drifted, and heals it with a catch-up rollout once its hold ends', async () => {
+    expect((await cli(operator, 'hold', 'app1.lpnet', 'Hot fix deployed by hand')).code).toBe(0);
+    // Someone deploys by hand on app1: its agent comes back reporting a revision Runway did not put there.
+    const handDeployed = randomSha();
+    await rw.agents.find((a) => a.name === 'agent app1.lpnet')!.stop();
+    const stateFile = join(rw.dir, 'agents', 'app1.lpnet', 'state.json');
+    writeFileSync(stateFile, JSON.stringify({ ...JSON.parse(readFileSync(stateFile, 'utf8')), runningRevision: handDeployed }));
+    await rw.addAgent('app1.lpnet');
+    const app1 = await eventually(async () => {
+      const list = await parsed(admin, 'servers');
+      return list.find((s: { host: string; drift: unknown }) => s.host === 'app1.lpnet' && s.drift);
+    }, { what: 'app1 shown drifted', timeoutMs: 15_000 });
+    expect(app1.drift).toMatchObject({ running: handDeployed, expected: expect.stringMatching(/^[0-9a-f]{40}$/) });
+    const short = (sha: string) => sha.slice(0, 10);
+    const table = await cli(admin, 'servers');
+    expect(table.stdout).toMatch(new RegExp(`^app1\\.lpnet\\s+lpnet\\s+lpnet\\s+${short(handDeployed)}\\s+${short(app1.desiredRevision)}\\s+\\d+s ago\\s+up, drifted\\s+-\\s+Hot fix deployed by hand`, 'm'));
+    expect(table.stdout).toMatch(new RegExp(
+      `^app1\\.lpnet drifted( \\d+s ago)?: runs ${short(handDeployed)}, Runway put ${short(app1.drift.expected)} there; a catch-up rollout puts ${short(app1.desiredRevision)} back once its hold ends$`, 'm',
+    ));
+    expect((await cli(admin, 'status')).stdout).toMatch(/servers\s+\d+ \(\d+ up, 1 held, 1 drifted\)/);
+
+    expect((await cli(operator, 'release', 'app1.lpnet')).code).toBe(0);
+    const healed = await eventually(async () => {
+      const s = (await parsed(admin, 'servers')).find((x: { host: string }) => x.host === 'app1.lpnet');
+      return s.drift === null && s.runningRevision === app1.desiredRevision ? s : null;
+    }, { what: 'app1 caught up', timeoutMs: 30_000 });
+    expect(healed.deploying).toBeNull();
+    const catchUp = (await parsed(admin, 'rollout', 'list')).find((r: { cause: string; hosts: string[] | null }) => r.cause === 'catch-up' && r.hosts?.includes('app1.lpnet'));
+    expect(catchUp).toMatchObject({ toSha: app1.desiredRevision, track: 'promoted' });
+    expect((await cli(admin, 'rollout', 'list')).stdout).toMatch(new RegExp(`^${catchUp.id}\\s+.*\\s+catch-up\\s+(\\S+, )?app1\\.lpnet(, \\S+)?\\s+no-downtime\\s+`, 'm'));
+  });
+
+  it('shows a catch-up for a new server with its deadline, cancels it with a reason, and deregisters the server', async () => {
+    // app3's deploys run until the test lets them end: the catch-up stays in flight.
+    const go = join(rw.dir, 'app3-go');
+    const app3 = await rw.addAgent('app3.lpnet', { deployCommand: `echo "fetching $RUNWAY_REVISION"; while [ ! -e "${go}" ]; do sleep 0.2; done; exit 1` });
+    try {
+      const catchUp = await eventually(async () => {
+        const list = await parsed(admin, 'rollout', 'list');
+        return list.find((r: { cause: string; hosts: string[] | null; status: string }) => r.cause === 'catch-up' && r.hosts?.includes('app3.lpnet') && r.status === 'in-progress');
+      }, { what: 'a catch-up rollout for the new server', timeoutMs: 20_000 });
+      const label = `${catchUp.toRevno ? `r${catchUp.toRevno} ` : ''}${catchUp.toSha.slice(0, 10)}`;
+      const app3Row = await eventually(async () => {
+        const s = (await parsed(admin, 'servers')).find((x: { host: string }) => x.host === 'app3.lpnet');
+        return s?.deploying?.rolloutId === catchUp.id ? s : null;
+      }, { what: 'the catch-up in flight to app3', timeoutMs: 15_000 });
+      expect(app3Row.deploying).toMatchObject({ revision: catchUp.toSha, status: expect.stringMatching(/^(requested|started)$/), deadlineAt: expect.any(String) });
+      const table = await cli(admin, 'servers');
+      expect(table.stdout).toMatch(new RegExp(`^app3\\.lpnet\\s+.*\\s+up\\s+${catchUp.toSha.slice(0, 10)} (requested|started), due in (19|20)m\\s+-$`, 'm'));
+      const shown = await cli(admin, 'rollout', 'show', catchUp.id);
+      expect(shown.stdout).toMatch(/^ {2}catch-up for app3\.lpnet: servers released from a hold, back after an outage, newly registered, or drifted/m);
+      expect(shown.stdout).toMatch(/^app3\.lpnet\s+lpnet\s+(requested|started)\s+due in (19|20)m/m);
+
+      expect((await cli(operator, 'rollout', 'cancel', catchUp.id, '--reason', 'no')).code).toBe(2);
+      const cancelled = await cli(operator, 'rollout', 'cancel', catchUp.id, '--reason', 'app3 is being replaced');
+      expect(cancelled).toEqual({ code: 0, stderr: '', stdout: `rollout ${catchUp.id} to ${label}: cancelled by Ada (ops): app3 is being replaced\n` });
+      const again = await cli(operator, 'rollout', 'cancel', catchUp.id, '--reason', 'app3 is being replaced');
+      expect(again.code).toBe(5);
+      expect(again.stderr).toMatch(/rollout: 409 .*is cancelled/);
+      expect((await cli(admin, 'rollout', 'list')).stdout).toMatch(
+        new RegExp(`^${catchUp.id}\\s+.*\\s+catch-up\\s+app3\\.lpnet\\s+no-downtime\\s+cancelled\\s+\\S+\\s+cancelled by Ada \\(ops\\): app3 is being replaced$`, 'm'),
+      );
+      const watched = await cli(admin, 'rollout', 'watch', catchUp.id);
+      expect(watched.code).toBe(5);
+      expect(watched.stdout).toMatch(/^ {2}cancelled by Ada \(ops\): app3 is being replaced$/m);
+
+      const gone = await cli(operator, 'servers', 'deregister', 'app3.lpnet', '--reason', 'Replaced by app4');
+      expect(gone).toEqual({ code: 0, stderr: '', stdout: 'app3.lpnet deregistered by Ada (ops): Replaced by app4\n' });
+      const listed = (await parsed(admin, 'servers')).filter((s: { host: string }) => s.host === 'app3.lpnet');
+      expect(listed).toEqual([expect.objectContaining({ deregisteredBy: 'Ada (ops)', deregisteredAt: expect.any(String), desiredRevision: null })]);
+      expect((await cli(operator, 'servers', 'deregister', 'app3.lpnet', '--reason', 'Replaced by app4')).code).toBe(4);
+      expect((await cli(qa, 'servers', 'deregister', 'app1.lpnet', '--reason', 'QA may not do this')).code).toBe(3);
+    } finally {
+      writeFileSync(go, '');
+      await app3.stop();
+    }
   });
 
   it('without a repository: an approval held for a security fix, released once an operator confirms the merge-back', async () => {

@@ -1,10 +1,14 @@
 /**
  * The operator dashboard in real headless Chromium, in front of a whole Runway run as real
  * processes: logging in, a landing appearing live, QA marking it ok and production following,
- * a server's revision changing during a rollout, held servers and cowboys, lead time, an
- * approval QA withdraws, production running a bad revision, and a security fix promotion
- * cannot check without a repository, confirmed merged back by an operator.
+ * a server's revision changing during a rollout, held servers and cowboys, lead time, a server
+ * that drifted, a catch-up rollout for a new server with its deploy's deadline, cancelled from
+ * the page and then failed by that deadline, a server deregistered from the page, an approval
+ * QA withdraws, production running a bad revision, and a security fix promotion cannot check
+ * without a repository, confirmed merged back by an operator.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { apiClient, eventually, randomSha, TEST_ADMIN_TOKEN, type ApiClient } from '@runway/testing';
 import type { BrowserContext, Page } from 'playwright-core';
 import { type DashboardRun, logIn, startDashboard } from './dashboard-harness';
@@ -22,8 +26,11 @@ describe('operator dashboard (browser, real processes)', () => {
   let production: Page;
   const landed: { sha: string; revno: number }[] = [];
 
+  /** Short, so a deploy no agent reports fails within the test; a healthy one here takes a second or two. */
+  const DEPLOY_DEADLINE_S = 8;
+
   beforeAll(async () => {
-    run = await startDashboard();
+    run = await startDashboard({ rollout: { ROLLOUT_DEPLOY_DEADLINE_SECONDS: String(DEPLOY_DEADLINE_S) } });
     [operatorToken, viewerToken] = await Promise.all([run.token('ada', ['qa', 'operator']), run.token('wallboard', ['viewer'])]);
     qaGate = apiClient(run.rw.urls['qa-gate'], TEST_ADMIN_TOKEN);
     rollout = apiClient(run.rw.urls.rollout, TEST_ADMIN_TOKEN);
@@ -214,6 +221,65 @@ describe('operator dashboard (browser, real processes)', () => {
     expect(pixels.drawn).toBeGreaterThan(2000);
     expect(pixels.total).toBeGreaterThan(20);
     await run.screenshot(page, 'lead-time');
+  });
+
+  it('shows drift, a catch-up with its deadline, a cancel and a deadline failure, and deregisters a server, from the servers page', async () => {
+    // Someone deploys by hand on app1 (held): its agent comes back reporting a revision Runway did not put there.
+    const handDeployed = randomSha();
+    const restartApp1 = async () => {
+      await run.rw.agents.find((a) => a.name === 'agent app1.example')!.stop();
+      const stateFile = join(run.rw.dir, 'agents', 'app1.example', 'state.json');
+      writeFileSync(stateFile, JSON.stringify({ ...JSON.parse(readFileSync(stateFile, 'utf8')), runningRevision: handDeployed }));
+      await run.rw.addAgent('app1.example');
+    };
+    // And a new server registers whose deploys run until the test lets them end.
+    const go = join(run.rw.dir, 'app2-go');
+    const [, app2] = await Promise.all([
+      restartApp1(),
+      run.rw.addAgent('app2.example', { deployCommand: `echo "fetching $RUNWAY_REVISION"; while [ ! -e "${go}" ]; do sleep 0.2; done; exit 1` }),
+    ]);
+    try {
+      await page.getByRole('link', { name: 'Servers' }).click();
+      const drift = page.getByTestId('drift-app1.example');
+      await drift.waitFor({ timeout: 15_000 });
+      await expect(drift.textContent()).resolves.toMatch(
+        new RegExp(`^drifted runs ${handDeployed.slice(0, 10)}, Runway put [0-9a-f]{10} there.*\\. A catch-up rollout puts [0-9a-f]{10} back once its hold ends\\.$`),
+      );
+
+      // app2 gets a catch-up rollout of its own, its deploy in flight with a countdown to its deadline.
+      const cause = page.getByTestId('rollout-cause');
+      await cause.filter({ hasText: 'catch-up for app2.example' }).getByText('app2.example: newly registered').waitFor({ timeout: 15_000 });
+      await page.getByTestId('deploying-app2.example').filter({ hasText: /(requested|started) deadline in \d/ }).waitFor();
+      const first = (await rollout.get('/rollouts?limit=5')).body.find((r: { cause: string; hosts: string[] | null }) => r.cause === 'catch-up' && r.hosts?.includes('app2.example'));
+      expect(first).toMatchObject({ status: 'in-progress', track: 'promoted', hosts: ['app2.example'] });
+
+      // An operator cancels it, with a reason.
+      await page.getByRole('button', { name: /^Cancel the rollout of / }).click();
+      await page.getByLabel(/^Reason to cancel the rollout of /).fill('app2 is being replaced');
+      await page.getByRole('button', { name: 'Cancel rollout', exact: true }).click();
+      const cancelled = page.locator(`tr[data-rollout="${first.id}"]`);
+      await cancelled.and(page.locator('[data-status="cancelled"]')).waitFor();
+      await expect(cancelled.textContent()).resolves.toMatch(/catch-up.*app2\.example.*cancelled.*cancelled by ada: app2 is being replaced/);
+      expect((await rollout.get(`/rollouts/${first.id}`)).body).toMatchObject({ status: 'cancelled', cancelledBy: 'ada' });
+
+      // Runway catches app2 up again; no report comes, and rollout fails the deploy at its deadline.
+      await page.locator('tr[data-cause="catch-up"][data-status="failed"]').waitFor({ timeout: (DEPLOY_DEADLINE_S + 15) * 1000 });
+      await page.getByRole('heading', { name: 'Last rollout' }).waitFor();
+      await page.getByRole('alert').filter({ hasText: `no report from app2.example within ${DEPLOY_DEADLINE_S} s: failed` }).waitFor();
+      await run.screenshot(page, 'servers-convergence');
+
+      // The server is gone for good: an operator deregisters it.
+      await page.getByRole('button', { name: 'Deregister app2.example' }).click();
+      await page.getByLabel('Reason to deregister app2.example').fill('Replaced by app3');
+      await page.getByRole('button', { name: 'Deregister', exact: true }).click();
+      await page.getByTestId('deregistered-app2.example').filter({ hasText: 'app2.example deregistered by ada: Replaced by app3.' }).waitFor();
+      const row = page.locator('tr[data-host="app2.example"]');
+      await eventually(async () => (await row.getByText('deregistered', { exact: true }).count()) === 1, { what: 'app2 marked deregistered' });
+      expect((await rollout.get('/servers')).body.filter((s: { host: string; deregisteredAt?: string | null }) => s.host === 'app2.example' && !s.deregisteredAt)).toEqual([]);
+    } finally {
+      writeFileSync(go, '');
+      await app2.stop();
+    }
   });
 
   it('marks DB revisions, and explains the blocker of the next deployable revision', async () => {

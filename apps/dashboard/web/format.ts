@@ -3,6 +3,11 @@ export function shortSha(sha: string | null | undefined): string {
   return sha ? sha.slice(0, 10) : '—';
 }
 
+/** Whether two shas name the same commit (one may be abbreviated). */
+export function sameSha(a: string, b: string): boolean {
+  return a.startsWith(b) || b.startsWith(a);
+}
+
 /** "0.4 s", "12 s", "5 min", "2 h 10 min", "4 d 3 h". */
 export function duration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—';

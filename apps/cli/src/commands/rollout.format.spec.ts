@@ -1,4 +1,4 @@
-import { type Deploy, isFinished, pickRollout, type Rollout, serversTable, waveProgress } from './rollout.format';
+import { type Deploy, deadlineLabel, isFinished, pickRollout, type Rollout, rolloutOutcome, rolloutsTable, type Server, serversTable, waveProgress } from './rollout.format';
 import { watchExitCode } from './rollout';
 
 const deploy = (host: string, wave: string | null, batch: number, status: string): Deploy => ({
@@ -24,11 +24,12 @@ describe('rollout formatting', () => {
   });
 
   it('knows when a rollout has ended, and what watch exits with', () => {
-    expect(['succeeded', 'failed', 'no-servers', 'superseded'].every((s) => isFinished({ status: s }))).toBe(true);
+    expect(['succeeded', 'failed', 'no-servers', 'superseded', 'cancelled'].every((s) => isFinished({ status: s }))).toBe(true);
     expect(['in-progress', 'paused', 'blocked', 'waiting-window', 'preflight'].some((s) => isFinished({ status: s }))).toBe(false);
     expect(watchExitCode(rollout('a', 'succeeded'))).toBe(0);
     expect(watchExitCode(rollout('a', 'failed'))).toBe(7);
     expect(watchExitCode(rollout('a', 'superseded'))).toBe(5);
+    expect(watchExitCode(rollout('a', 'cancelled'))).toBe(5);
   });
 
   it('watches the newest unfinished rollout, else the newest', () => {
@@ -37,16 +38,76 @@ describe('rollout formatting', () => {
     expect(pickRollout([])).toBeUndefined();
   });
 
+  const now = new Date('2026-05-01T12:00:00Z');
+  const server = (host: string, more: Partial<Server> = {}): Server => ({
+    host, environment: 'lpnet', wave: null, runningRevision: 'c'.repeat(40), agentVersion: '0.1.0', lastHeartbeatAt: null, heartbeatAgeSeconds: 3, reachable: true, hold: null,
+    desiredRevision: 'c'.repeat(40), drift: null, deploying: null, deregisteredAt: null, deregisteredBy: null, ...more,
+  });
+
   it('lists servers with their hold and heartbeat', () => {
     const t = serversTable([
-      { host: 'app1.lpnet', environment: 'lpnet', wave: null, runningRevision: 'c'.repeat(40), agentVersion: '0.1.0', lastHeartbeatAt: null, heartbeatAgeSeconds: 3, reachable: true, hold: null },
-      { host: 'app2.lpnet', environment: 'lpnet', wave: 'lpnet-2', runningRevision: null, agentVersion: '0.1.0', lastHeartbeatAt: null, heartbeatAgeSeconds: null, reachable: false, hold: { reason: 'disk swap', author: 'ops', until: null } },
-    ]);
+      server('app1.lpnet'),
+      server('app2.lpnet', { wave: 'lpnet-2', runningRevision: null, desiredRevision: null, heartbeatAgeSeconds: null, reachable: false, hold: { reason: 'disk swap', author: 'ops', until: null } }),
+    ], now);
     expect(t.split('\n')).toEqual([
-      expect.stringMatching(/^HOST\s+ENV\s+WAVE\s+RUNNING\s+HEARTBEAT\s+STATE\s+HOLD$/),
-      expect.stringMatching(/^app1\.lpnet\s+lpnet\s+lpnet\s+cccccccccc\s+3s ago\s+up\s+-$/),
-      expect.stringMatching(/^app2\.lpnet\s+lpnet\s+lpnet-2\s+-\s+never\s+unreachable\s+disk swap \(ops\)$/),
+      expect.stringMatching(/^HOST\s+ENV\s+WAVE\s+RUNNING\s+DESIRED\s+HEARTBEAT\s+STATE\s+DEPLOYING\s+HOLD$/),
+      expect.stringMatching(/^app1\.lpnet\s+lpnet\s+lpnet\s+cccccccccc\s+cccccccccc\s+3s ago\s+up\s+-\s+-$/),
+      expect.stringMatching(/^app2\.lpnet\s+lpnet\s+lpnet-2\s+-\s+-\s+never\s+unreachable\s+-\s+disk swap \(ops\)$/),
     ]);
-    expect(serversTable([])).toMatch(/no agent has registered/);
+    expect(serversTable([], now)).toMatch(/no agent has registered/);
+  });
+
+  it('shows drift, the deploy in flight with its deadline, and deregistered servers', () => {
+    const t = serversTable([
+      server('app1.lpnet', {
+        runningRevision: 'd'.repeat(40), drift: { expected: 'c'.repeat(40), running: 'd'.repeat(40), since: '2026-05-01T11:57:00Z' },
+        hold: { reason: 'disk swap', author: 'ops', until: null },
+      }),
+      server('app2.lpnet', {
+        desiredRevision: 'e'.repeat(40),
+        deploying: { rolloutId: 'r', deployId: 'd', revision: 'e'.repeat(40), status: 'started', requestedAt: '2026-05-01T11:59:00Z', deadlineAt: '2026-05-01T12:19:00Z' },
+      }),
+      server('app3.lpnet', { deploying: { rolloutId: 'r', deployId: 'd3', revision: 'e'.repeat(40), status: 'requested', requestedAt: '2026-05-01T11:00:00Z', deadlineAt: '2026-05-01T11:59:48Z' } }),
+      server('app4.lpnet', { reachable: false, deregisteredAt: '2026-05-01T11:58:00Z', deregisteredBy: 'Ada (ops)' }),
+    ], now);
+    const lines = t.split('\n');
+    expect(lines[1]).toMatch(/^app1\.lpnet\s+lpnet\s+lpnet\s+dddddddddd\s+cccccccccc\s+3s ago\s+up, drifted\s+-\s+disk swap \(ops\)$/);
+    expect(lines[2]).toMatch(/^app2\.lpnet\s+.*\s+cccccccccc\s+eeeeeeeeee\s+3s ago\s+up\s+eeeeeeeeee started, due in 19m\s+-$/);
+    expect(lines[3]).toMatch(/\s+eeeeeeeeee requested, overdue 12s\s+-$/);
+    expect(lines[4]).toMatch(/^app4\.lpnet\s+.*\s+deregistered\s+-\s+-$/);
+    expect(lines.slice(5)).toEqual([
+      '',
+      'app1.lpnet drifted 3m ago: runs dddddddddd, Runway put cccccccccc there; a catch-up rollout puts cccccccccc back once its hold ends',
+      'app4.lpnet deregistered by Ada (ops) 2m ago: in no rollout until its agent registers again',
+    ]);
+    expect(deadlineLabel(null, now)).toBe('');
+  });
+
+  it('lists catch-up rollouts with their servers, and cancelled ones with who and why', () => {
+    const catchUp: Rollout = { ...rollout('11111111-1111-4111-8111-111111111111', 'in-progress'), cause: 'catch-up', track: 'promoted', hosts: ['app3.lpnet'] };
+    const cancelled: Rollout = {
+      ...rollout('22222222-2222-4222-8222-222222222222', 'cancelled'), cancelledBy: 'Ada (ops)', failure: 'cancelled by Ada (ops): app3 died mid-deploy', track: 'promoted', hosts: null,
+    };
+    const qa: Rollout = { ...rollout('33333333-3333-4333-8333-333333333333', 'succeeded'), cause: 'qa-tip', track: 'qa-tip', hosts: null };
+    const overdue: Rollout = {
+      ...rollout('44444444-4444-4444-8444-444444444444', 'failed'), cause: 'catch-up', hosts: ['app3.lpnet'],
+      failure: 'app3.lpnet: failed\nfetching\n[runway] no report from app3.lpnet within 1200 s: failed',
+    };
+    const lines = rolloutsTable([catchUp, cancelled, qa, overdue], now).split('\n');
+    expect(lines[0]).toMatch(/^ID\s+STARTED\s+TO\s+CAUSE\s+FOR\s+KIND\s+STATUS\s+BATCH\s+NOTE$/);
+    expect(lines[1]).toMatch(/^11111111-\S+\s+0s ago\s+r9 bbbbbbbbbb\s+catch-up\s+app3\.lpnet\s+no-downtime\s+in-progress\s+1\/1\s+-$/);
+    expect(lines[2]).toMatch(/\s+promoted\s+production\s+no-downtime\s+cancelled\s+1\/1\s+cancelled by Ada \(ops\): app3 died mid-deploy$/);
+    expect(lines[3]).toMatch(/\s+qa-tip\s+QA servers\s+/);
+    expect(lines[4]).toMatch(/\s+failed\s+1\/1\s+app3\.lpnet: failed \(\[runway\] no report from app3\.lpnet within 1200 s: failed\)$/);
+
+    const shown = rolloutOutcome({
+      ...catchUp,
+      deploys: [{ ...deploy('app3.lpnet', 'lpnet', 0, 'started'), outputTail: 'fetching\nunpacking', deadlineAt: '2026-05-01T12:00:45Z' }],
+    }, now).split('\n');
+    expect(shown[0]).toBe('rollout 11111111-1111-4111-8111-111111111111 to r9 bbbbbbbbbb: in-progress');
+    expect(shown[1]).toMatch(/^ {2}catch-up for app3\.lpnet: servers released from a hold, back after an outage, newly registered, or drifted/);
+    expect(shown[2]).toMatch(/^HOST\s+WAVE\s+STATUS\s+DEADLINE\s+OUTPUT$/);
+    expect(shown[3]).toMatch(/^app3\.lpnet\s+lpnet\s+started\s+due in 45s\s+unpacking$/);
+    expect(rolloutOutcome(cancelled, now).split('\n')[1]).toBe('  cancelled by Ada (ops): app3 died mid-deploy');
   });
 });

@@ -1,6 +1,17 @@
 /** How rollout's answers look to people, and how a rollout's deploys group into waves. */
-import { ago, duration, revLabel, shortSha, table } from '../output';
+import { ago, duration, firstLine, revLabel, shortSha, table } from '../output';
 
+/** The deploy on its way to a server, and when rollout fails it if the agent never reports. */
+export interface InFlight {
+  rolloutId: string;
+  deployId: string;
+  revision: string;
+  status: string;
+  requestedAt: string;
+  deadlineAt: string | null;
+}
+
+/** A server as GET /servers shows it. Fields after `hold` are optional: an older rollout does not send them. */
 export interface Server {
   host: string;
   environment: string;
@@ -11,6 +22,15 @@ export interface Server {
   heartbeatAgeSeconds: number | null;
   reachable: boolean;
   hold: { reason: string; author: string; until: string | null } | null;
+  /** `promoted` (production) or `qa-tip` (a QA server). */
+  track?: string;
+  /** What it should run: its track's last rollout, or an operator's later pin. */
+  desiredRevision?: string | null;
+  /** It runs something other than what Runway last put there. */
+  drift?: { expected: string | null; running: string | null; since: string | null } | null;
+  deploying?: InFlight | null;
+  deregisteredAt?: string | null;
+  deregisteredBy?: string | null;
 }
 
 export interface Deploy {
@@ -23,11 +43,18 @@ export interface Deploy {
   status: string;
   outputTail: string | null;
   updatedAt: string;
+  /** When rollout fails it if the agent has not reported; null once it is done. */
+  deadlineAt?: string | null;
 }
 
 export interface Rollout {
   id: string;
+  /** `promoted`, `qa-tip`, `manual`, or `catch-up` (servers that fell behind or drifted). */
   cause: string;
+  track?: string;
+  /** The servers it is for, when not its whole track (manual, catch-up). */
+  hosts?: string[] | null;
+  cancelledBy?: string | null;
   toSha: string;
   toRevno: number | null;
   kind: string;
@@ -44,32 +71,88 @@ export interface Rollout {
 }
 
 /** A rollout in one of these states changes no more. */
-export const FINISHED_ROLLOUT_STATES = ['succeeded', 'failed', 'no-servers', 'superseded'];
+export const FINISHED_ROLLOUT_STATES = ['succeeded', 'failed', 'no-servers', 'superseded', 'cancelled'];
 /** A deploy in one of these states is over. */
-export const FINISHED_DEPLOY_STATES = ['succeeded', 'failed', 'rolled-back', 'cancelled'];
+export const FINISHED_DEPLOY_STATES = ['succeeded', 'failed', 'rolled-back', 'cancelled', 'skipped'];
 
 export function isFinished(r: Pick<Rollout, 'status'>): boolean {
   return FINISHED_ROLLOUT_STATES.includes(r.status);
 }
 
-export function serversTable(servers: Server[]): string {
+/** `due in 19m`, or `overdue 12s` once the deadline has passed and rollout has not failed it yet. */
+export function deadlineLabel(deadlineAt: string | null | undefined, now: Date): string {
+  if (!deadlineAt) return '';
+  const left = (new Date(deadlineAt).getTime() - now.getTime()) / 1000;
+  if (Number.isNaN(left)) return '';
+  return left >= 0 ? `due in ${duration(left)}` : `overdue ${duration(-left)}`;
+}
+
+function serverState(s: Server): string {
+  const up = s.deregisteredAt ? 'deregistered' : s.reachable ? 'up' : 'unreachable';
+  return s.drift ? `${up}, drifted` : up;
+}
+
+/** Why a drifted server is not caught up yet, if something stops it. */
+function catchUpWait(s: Server): string {
+  if (s.deregisteredAt) return '';
+  if (s.hold) return ' once its hold ends';
+  if (!s.reachable) return ' once it is reachable';
+  return '';
+}
+
+/** Servers as a table, then a line for each that drifted or was deregistered. */
+export function serversTable(servers: Server[], now: Date): string {
   if (!servers.length) return 'No servers: no agent has registered yet.';
-  return table(
-    ['HOST', 'ENV', 'WAVE', 'RUNNING', 'HEARTBEAT', 'STATE', 'HOLD'],
+  const rows = table(
+    ['HOST', 'ENV', 'WAVE', 'RUNNING', 'DESIRED', 'HEARTBEAT', 'STATE', 'DEPLOYING', 'HOLD'],
     servers.map((s) => [
-      s.host, s.environment, s.wave ?? s.environment, shortSha(s.runningRevision),
+      s.host, s.environment, s.wave ?? s.environment, shortSha(s.runningRevision), shortSha(s.desiredRevision),
       s.heartbeatAgeSeconds === null ? 'never' : `${duration(s.heartbeatAgeSeconds)} ago`,
-      s.reachable ? 'up' : 'unreachable',
+      serverState(s),
+      s.deploying ? `${shortSha(s.deploying.revision)} ${s.deploying.status}${s.deploying.deadlineAt ? `, ${deadlineLabel(s.deploying.deadlineAt, now)}` : ''}` : '',
       s.hold ? `${s.hold.reason} (${s.hold.author}${s.hold.until ? `, until ${s.hold.until}` : ''})` : '',
     ]),
   );
+  const notes: string[] = [];
+  for (const s of servers) {
+    if (s.drift) {
+      const since = s.drift.since ? ` ${ago(s.drift.since, now)}` : '';
+      const heal = s.desiredRevision ? `; a catch-up rollout puts ${shortSha(s.desiredRevision)} back${catchUpWait(s)}` : '';
+      notes.push(`${s.host} drifted${since}: runs ${shortSha(s.drift.running)}, Runway put ${shortSha(s.drift.expected)} there${heal}`);
+    }
+    if (s.deregisteredAt) {
+      notes.push(`${s.host} deregistered${s.deregisteredBy ? ` by ${s.deregisteredBy}` : ''} ${ago(s.deregisteredAt, now)}: in no rollout until its agent registers again`);
+    }
+  }
+  return notes.length ? `${rows}\n\n${notes.join('\n')}` : rows;
+}
+
+/** Whom a rollout is for: its servers, or its whole track. */
+export function rolloutTarget(r: Pick<Rollout, 'hosts' | 'track' | 'cause'>): string {
+  if (r.hosts?.length) return r.hosts.length > 3 ? `${r.hosts.slice(0, 3).join(', ')} +${r.hosts.length - 3}` : r.hosts.join(', ');
+  return (r.track ?? r.cause) === 'qa-tip' ? 'QA servers' : 'production';
+}
+
+/** What a rollout's list row says beside its status: who cancelled it and why, why it failed, who paused it. */
+function rolloutNote(r: Rollout): string {
+  if (r.failure) {
+    // The first line names the server (or who cancelled, and why); a deploy's output ends with what went wrong.
+    const lines = r.failure.split('\n').map((l) => l.trim()).filter(Boolean);
+    return firstLine(lines.length > 1 ? `${lines[0]} (${lines[lines.length - 1]})` : r.failure, 100);
+  }
+  if (r.status === 'paused' && r.pausedBy) return `paused by ${r.pausedBy}`;
+  if (r.skipped.length) return `skipped ${r.skipped.map((s) => s.host).join(', ')}`;
+  return '';
 }
 
 export function rolloutsTable(list: Rollout[], now: Date): string {
   if (!list.length) return 'No rollouts.';
   return table(
-    ['ID', 'STARTED', 'TO', 'CAUSE', 'KIND', 'STATUS', 'BATCH'],
-    list.map((r) => [r.id, ago(r.createdAt, now), revLabel({ revno: r.toRevno, sha: r.toSha }), r.cause, r.kind, r.status, `${Math.min(r.currentBatch + 1, r.batches)}/${r.batches}`]),
+    ['ID', 'STARTED', 'TO', 'CAUSE', 'FOR', 'KIND', 'STATUS', 'BATCH', 'NOTE'],
+    list.map((r) => [
+      r.id, ago(r.createdAt, now), revLabel({ revno: r.toRevno, sha: r.toSha }), r.cause, rolloutTarget(r), r.kind, r.status,
+      `${Math.min(r.currentBatch + 1, r.batches)}/${r.batches}`, rolloutNote(r),
+    ]),
   );
 }
 
@@ -101,20 +184,32 @@ export function waveProgress(deploys: Deploy[]): WaveProgress[] {
       const succeeded = count(['succeeded']);
       const failed = count(['failed', 'rolled-back']);
       const running = count(['requested', 'started']);
+      const skipped = count(['skipped', 'cancelled']);
       const done = count(FINISHED_DEPLOY_STATES);
-      const parts = [running ? `${running} running` : null, failed ? `${failed} failed` : null].filter(Boolean);
+      const parts = [running ? `${running} running` : null, failed ? `${failed} failed` : null, skipped ? `${skipped} not deployed` : null].filter(Boolean);
       const state = parts.length ? parts.join(', ') : succeeded === ds.length ? 'done' : done === 0 ? 'waiting' : '';
       return { wave, total: ds.length, done, succeeded, failed, running, state };
     });
 }
 
-/** What a rollout that has ended says: its outcome, skipped servers and any failure. */
-export function rolloutOutcome(r: Rollout): string {
+/** What a catch-up rollout is for, in words. */
+export const CATCH_UP_MEANING = 'servers released from a hold, back after an outage, newly registered, or drifted from what Runway put there';
+
+/**
+ * What a rollout says: its outcome, what it is for, skipped servers, any failure (a cancel says
+ * who and why), and each deploy with its deadline while it runs.
+ */
+export function rolloutOutcome(r: Rollout, now: Date = new Date()): string {
   const lines = [`rollout ${r.id} to ${revLabel({ revno: r.toRevno, sha: r.toSha })}: ${r.status}`];
+  if (r.cause === 'catch-up') lines.push(`  catch-up for ${rolloutTarget(r)}: ${CATCH_UP_MEANING}`);
+  else if (r.hosts?.length) lines.push(`  ${r.cause} for ${rolloutTarget(r)}`);
   for (const s of r.skipped) lines.push(`  skipped ${s.host}: ${s.reason}`);
   if (r.failure) lines.push(`  ${r.failure}`);
   if (r.deploys?.length) {
-    lines.push(table(['HOST', 'WAVE', 'STATUS', 'OUTPUT'], r.deploys.map((d) => [d.host, d.wave ?? 'default', d.status, (d.outputTail ?? '').trim().split('\n').pop()])));
+    lines.push(table(
+      ['HOST', 'WAVE', 'STATUS', 'DEADLINE', 'OUTPUT'],
+      r.deploys.map((d) => [d.host, d.wave ?? 'default', d.status, deadlineLabel(d.deadlineAt, now), (d.outputTail ?? '').trim().split('\n').pop()]),
+    ));
   }
   return lines.join('\n');
 }

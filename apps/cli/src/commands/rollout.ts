@@ -1,11 +1,12 @@
-/** rollout: `runway servers`, `runway rollout list|show|watch|pause|resume`, `runway hold`, `runway release`. */
+/** rollout: `runway servers [list|deregister]`, `runway rollout list|show|watch|pause|resume|cancel`, `runway hold`, `runway release`. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MultiBar, type SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { arg, type Ctx, parseOrUsage, type Register } from '../context';
 import { CliError, ExitCode } from '../exit-codes';
 import { json } from '../output';
-import { parsePositiveInt, parseUntil } from '../parse';
+import { revLabel } from '../output';
+import { parsePositiveInt, parseReason, parseUntil } from '../parse';
 import { isFinished, pickRollout, type Rollout, rolloutOutcome, rolloutsTable, type Server, serversTable, waveProgress } from './rollout.format';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -21,11 +22,16 @@ async function resolveRollout(ctx: Ctx, id: string | undefined): Promise<Rollout
   return rollout.get<Rollout>(`/rollouts/${picked.id}`);
 }
 
-/** The exit code a finished rollout gives `watch`. */
+/** The exit code a finished rollout gives `watch`: a rollout that did not go out (superseded, cancelled) is not a success. */
 export function watchExitCode(r: Rollout): number {
   if (r.status === 'failed') return ExitCode.ROLLOUT_FAILED;
-  if (r.status === 'superseded') return ExitCode.CONFLICT;
+  if (r.status === 'superseded' || r.status === 'cancelled') return ExitCode.CONFLICT;
   return ExitCode.OK;
+}
+
+function rolloutId(id: unknown): string {
+  if (typeof id !== 'string' || !UUID.test(id)) throw new CliError(`not a rollout id: ${String(id)}`, ExitCode.USAGE);
+  return id;
 }
 
 /** Polls a rollout until it ends, with one progress bar per wave (on stderr). */
@@ -81,12 +87,25 @@ async function watch(ctx: Ctx, first: Rollout, intervalMs: number, timeoutMs: nu
 }
 
 export const registerRollout: Register = (program: Command, action) => {
-  program
-    .command('servers')
-    .description('servers with an agent: environment, wave, running revision, heartbeat, holds')
+  const servers = program.command('servers').description('servers with an agent: list, deregister');
+
+  servers
+    .command('list', { isDefault: true })
+    .description('each server: environment, wave, running and desired revision, drift, heartbeat, the deploy in flight and its deadline, hold (the default)')
     .action(action(async (ctx) => {
-      const servers = await ctx.client('rollout').get<Server[]>('/servers');
-      ctx.print(servers, () => serversTable(servers));
+      const list = await ctx.client('rollout').get<Server[]>('/servers?deregistered=include');
+      ctx.print(list, () => serversTable(list, ctx.io.now()));
+    }));
+
+  servers
+    .command('deregister')
+    .description('take a server gone for good out of every rollout; its agent registering again brings it back (role operator)')
+    .argument('<host>', 'the server')
+    .requiredOption('--reason <text>', 'why: replaced, decommissioned', arg(parseReason))
+    .action(action(async (ctx, host, opts) => {
+      const reason = (opts as { reason: string }).reason;
+      const answer = await ctx.client('rollout').post<{ host: string; deregisteredBy: string; reason: string }>(`/servers/${encodeURIComponent(host as string)}/deregister`, { reason });
+      ctx.print(answer, () => `${answer.host} deregistered by ${answer.deregisteredBy}: ${answer.reason}`);
     }));
 
   program
@@ -111,7 +130,7 @@ export const registerRollout: Register = (program: Command, action) => {
       ctx.print({ released: host }, () => `${host} released`);
     }));
 
-  const rollout = program.command('rollout').description('rollouts: list, show, watch, pause, resume');
+  const rollout = program.command('rollout').description('rollouts: list, show, watch, pause, resume, cancel');
 
   rollout
     .command('list')
@@ -128,7 +147,7 @@ export const registerRollout: Register = (program: Command, action) => {
     .argument('[id]', 'rollout id')
     .action(action(async (ctx, id) => {
       const r = await resolveRollout(ctx, id as string | undefined);
-      ctx.print(r, () => rolloutOutcome(r));
+      ctx.print(r, () => rolloutOutcome(r, ctx.io.now()));
     }));
 
   rollout
@@ -140,7 +159,7 @@ export const registerRollout: Register = (program: Command, action) => {
     .action(action(async (ctx, id, opts) => {
       const o = opts as { interval: number; maxWait?: number };
       const r = await watch(ctx, await resolveRollout(ctx, id as string | undefined), o.interval, o.maxWait ? o.maxWait * 1000 : undefined);
-      ctx.out(ctx.json ? json(r) : rolloutOutcome(r));
+      ctx.out(ctx.json ? json(r) : rolloutOutcome(r, ctx.io.now()));
       return watchExitCode(r);
     }));
 
@@ -150,9 +169,18 @@ export const registerRollout: Register = (program: Command, action) => {
       .description(`${verb} a rollout (role operator)`)
       .argument('<id>', 'rollout id')
       .action(action(async (ctx, id) => {
-        if (!UUID.test(id as string)) throw new CliError(`not a rollout id: ${id}`, ExitCode.USAGE);
-        const r = await ctx.client('rollout').post<Rollout>(`/rollouts/${id}/${verb}`);
+        const r = await ctx.client('rollout').post<Rollout>(`/rollouts/${rolloutId(id)}/${verb}`);
         ctx.print(r, () => `rollout ${id}: ${r.status}`);
       }));
   }
+
+  rollout
+    .command('cancel')
+    .description('stop a rollout for good: what has not gone out is cancelled and its track is free; deploys already running finish (role operator)')
+    .argument('<id>', 'rollout id')
+    .requiredOption('--reason <text>', 'why, kept and shown with the rollout', arg(parseReason))
+    .action(action(async (ctx, id, opts) => {
+      const r = await ctx.client('rollout').post<Rollout>(`/rollouts/${rolloutId(id)}/cancel`, { reason: (opts as { reason: string }).reason });
+      ctx.print(r, () => `rollout ${r.id} to ${revLabel({ revno: r.toRevno, sha: r.toSha })}: ${r.failure ?? r.status}`);
+    }));
 };

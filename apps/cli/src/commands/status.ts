@@ -15,7 +15,8 @@ export interface Status {
   /** Every security fix (promotion's GET /security-fixes), for how recent ones were merged back. */
   securityFixes: SecurityFix[] | null;
   rollout: Rollout | null;
-  servers: { total: number; reachable: number; held: number } | null;
+  /** `drifted`: servers running something other than what Runway put there (a catch-up rollout heals them). */
+  servers: { total: number; reachable: number; held: number; drifted: number } | null;
   cowboys: { clean: boolean; count: number; hosts: string[] } | null;
   errors: { service: string; message: string; exitCode: ExitCodeValue }[];
 }
@@ -26,7 +27,7 @@ export function statusSummary(s: Status, now: Date): string {
   if (s.promotion) parts.push(`Promotion\n${indent(promotionSummary(s.promotion, now, s.securityFixes))}`);
   const rows: [string, string][] = [];
   if (s.rollout) rows.push(['last rollout', `${revLabel({ revno: s.rollout.toRevno, sha: s.rollout.toSha })} ${s.rollout.cause}: ${s.rollout.status}${isFinished(s.rollout) ? '' : ' (runway rollout watch)'}`]);
-  if (s.servers) rows.push(['servers', `${s.servers.total} (${s.servers.reachable} up, ${s.servers.held} held)`]);
+  if (s.servers) rows.push(['servers', `${s.servers.total} (${s.servers.reachable} up, ${s.servers.held} held${s.servers.drifted ? `, ${s.servers.drifted} drifted` : ''})`]);
   if (s.cowboys) rows.push(['cowboys', s.cowboys.clean ? 'none' : `${s.cowboys.count} on ${s.cowboys.hosts.join(', ')}`]);
   if (rows.length) parts.push(`Rollout\n${indent(details(rows))}`);
   // Two calls to one service that is down fail alike: say it once.
@@ -63,7 +64,9 @@ export const registerStatus: Register = (program: Command, action) => {
       ]);
       const status: Status = {
         qa, promotion, securityFixes, rollout: rollouts?.[0] ?? null,
-        servers: servers ? { total: servers.length, reachable: servers.filter((s) => s.reachable).length, held: servers.filter((s) => s.hold).length } : null,
+        servers: servers
+          ? { total: servers.length, reachable: servers.filter((s) => s.reachable).length, held: servers.filter((s) => s.hold).length, drifted: servers.filter((s) => s.drift).length }
+          : null,
         cowboys: cowboys ? { clean: cowboys.clean, count: cowboys.count, hosts: cowboys.hosts } : null,
         errors,
       };

@@ -1,13 +1,26 @@
 /**
- * Every server by wave: the revision it runs, whether it answers, how old its last heartbeat
- * is, its cowboys and hold; and the current rollout, batch by batch, with each deploy's output
- * as the agent streams it.
+ * Every server by wave: the revision it runs and the one it should run, drift from what Runway
+ * put there, whether it answers, how old its last heartbeat is, the deploy on its way to it
+ * and that deploy's deadline, its cowboys and hold; the current rollout, batch by batch, with
+ * each deploy's output as the agent streams it; and the recent rollouts, catch-ups and cancels
+ * among them. Operators hold, release and deregister servers, and pause, resume and cancel
+ * rollouts, here.
  */
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, type ReactNode, useCallback, useEffect, useState } from 'react';
 import { api, type Capabilities } from '../api';
-import { ageSeconds, duration, shortSha, when } from '../format';
+import { ageSeconds, duration, sameSha, shortSha, when } from '../format';
 import { type LiveEvent, useLiveEvents, useNow, useResource } from '../live';
 import { Badge, Empty, Loading, Problem, Section } from '../ui';
+
+/** The deploy on its way to a server, and when rollout fails it if the agent never reports. */
+export interface InFlight {
+  rolloutId: string;
+  deployId: string;
+  revision: string;
+  status: string;
+  requestedAt: string;
+  deadlineAt: string | null;
+}
 
 export interface Server {
   host: string;
@@ -18,6 +31,15 @@ export interface Server {
   lastHeartbeatAt: string | null;
   reachable: boolean;
   hold: { host: string; reason: string; author: string; until: string | null; createdAt: string } | null;
+  registeredAt?: string;
+  /** What Runway last put on it; running anything else is drift. */
+  lastDeployedRevision?: string | null;
+  /** What it should run: its track's last rollout, or an operator's later manual rollout to it. */
+  desiredRevision?: string | null;
+  drift?: { expected: string | null; running: string | null; since: string | null } | null;
+  deploying?: InFlight | null;
+  deregisteredAt?: string | null;
+  deregisteredBy?: string | null;
 }
 
 export interface Cowboy {
@@ -38,7 +60,12 @@ export interface Cowboy {
 
 interface Rollout {
   id: string;
+  /** `promoted`, `qa-tip`, `manual`, or `catch-up`: servers that fell behind or drifted. */
   cause: string;
+  track?: string;
+  /** The servers it is for, when not its whole track (manual, catch-up). */
+  hosts?: string[] | null;
+  cancelledBy?: string | null;
   toSha: string;
   toRevno: number | null;
   kind: string;
@@ -63,45 +90,203 @@ interface Deploy {
   status: string;
   outputTail: string | null;
   updatedAt: string;
+  /** When rollout fails it if its agent has not reported; null once it is done. */
+  deadlineAt?: string | null;
 }
 
 const SERVER_CHANGES = ['deploy-reported', 'deploy-requested', 'cowboy-applied', 'cowboy-removed', 'promoted', 'qa-tip-moved'];
 const ROLLOUT_CHANGES = ['deploy-reported', 'deploy-requested', 'promoted', 'qa-tip-moved'];
+/**
+ * A deploy failed at its deadline, a cancel, a deregistration and drift have no event of their
+ * own: the page asks again this often too.
+ */
+const POLL_MS = 5000;
 const ACTIVE = new Set(['queued', 'waiting-window', 'preflight', 'blocked', 'in-progress', 'paused']);
 const DEPLOYING = new Set(['in-progress', 'paused']);
+const CATCH_UP_MEANING = 'a rollout of its own for servers released from a hold, back after an outage, newly registered, or drifted from what Runway put there';
+
+/**
+ * Fetches again just after the soonest of these deadlines has passed: rollout fails a deploy
+ * no agent reported then, and no event says so.
+ */
+function useReloadAfter(deadlines: (string | null | undefined)[], reload: () => void): void {
+  const now = Date.now();
+  const soonest = deadlines
+    .map((d) => (d ? Date.parse(d) : NaN))
+    .filter((t) => Number.isFinite(t) && t > now - 5000)
+    .sort((a, b) => a - b)[0];
+  useEffect(() => {
+    if (soonest === undefined) return;
+    const t = window.setTimeout(reload, Math.max(0, soonest - Date.now()) + 1500);
+    return () => window.clearTimeout(t);
+  }, [soonest, reload]);
+}
 
 export function waveOf(s: Server): string {
   return s.wave ?? s.environment;
 }
 
+/** Why a server needs a catch-up, as far as the page can tell while it is on its way. */
+function catchUpReason(s: Server | undefined): string {
+  if (!s) return 'no longer registered';
+  if (s.drift) return `drifted: runs ${shortSha(s.drift.running)}, Runway put ${shortSha(s.drift.expected)} there`;
+  if (!s.lastDeployedRevision) return 'newly registered: Runway has not deployed it yet';
+  return `behind its track, at ${shortSha(s.runningRevision)} (released from a hold, back after an outage, or skipped)`;
+}
+
+function revisionLabel(r: Pick<Rollout, 'toRevno' | 'toSha'>): ReactNode {
+  return (
+    <>
+      {r.toRevno ? `r${r.toRevno} ` : ''}
+      <code>{shortSha(r.toSha)}</code>
+    </>
+  );
+}
+
+function causeBadge(r: Rollout): ReactNode {
+  if (r.cause === 'catch-up') {
+    return (
+      <Badge kind="warn" title={CATCH_UP_MEANING}>
+        catch-up
+      </Badge>
+    );
+  }
+  return r.cause;
+}
+
+/** A failure in one line: its first (the server, or who cancelled and why) and, for a deploy's output, its last. */
+function failureNote(failure: string): string {
+  const lines = failure.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines.length > 1 ? `${lines[0]} (${lines[lines.length - 1]})` : (lines[0] ?? '');
+}
+
+/** Whom a rollout is for: its servers, or its whole track. */
+function target(r: Rollout): string {
+  if (r.hosts?.length) return r.hosts.join(', ');
+  return (r.track ?? r.cause) === 'qa-tip' ? 'QA servers' : 'production';
+}
+
+function statusBadge(status: string): ReactNode {
+  const kind = status === 'succeeded' ? 'good' : status === 'failed' ? 'bad' : status === 'cancelled' || status === 'superseded' ? 'warn' : 'info';
+  return <Badge kind={kind}>{status}</Badge>;
+}
+
+/** A deploy's deadline: a countdown while it runs, "overdue" once passed and rollout has not failed it yet. */
+function Deadline({ at, now }: { at: string | null | undefined; now: number }) {
+  if (!at) return null;
+  const left = (Date.parse(at) - now) / 1000;
+  if (!Number.isFinite(left)) return null;
+  const title = `Rollout fails this deploy at ${when(at)} if its agent has not reported by then.`;
+  return left >= 0 ? (
+    <span className="muted small" title={title} data-deadline="pending">
+      deadline in {duration(left)}
+    </span>
+  ) : (
+    <Badge kind="bad" title={title}>
+      overdue by {duration(-left)}
+    </Badge>
+  );
+}
+
+/** An operator action that needs a reason: a button that opens a one-field form. */
+function ReasonForm({
+  open, label, submit, onOpen, onClose, onSubmit, buttonLabel, buttonText,
+}: {
+  open: boolean;
+  label: string;
+  submit: string;
+  buttonLabel: string;
+  buttonText: string;
+  onOpen: () => void;
+  onClose: () => void;
+  onSubmit: (reason: string) => Promise<void>;
+}) {
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const send = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(undefined);
+    setBusy(true);
+    try {
+      await onSubmit(reason.trim());
+      setReason('');
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  if (!open) {
+    return (
+      <button type="button" className="secondary small" onClick={onOpen} aria-label={buttonLabel}>
+        {buttonText}
+      </button>
+    );
+  }
+  return (
+    <form className="inline-form" onSubmit={send}>
+      <label>
+        {label}
+        <input value={reason} onChange={(e) => setReason(e.target.value)} minLength={3} maxLength={4096} required autoFocus />
+      </label>
+      <button type="submit" disabled={busy}>
+        {submit}
+      </button>
+      <button type="button" className="secondary" onClick={onClose}>
+        Keep it
+      </button>
+      <Problem message={error} />
+    </form>
+  );
+}
+
 export function Servers({ capabilities }: { capabilities: Capabilities }) {
-  const servers = useResource<Server[]>('rollout', '/servers', SERVER_CHANGES);
+  const servers = useResource<Server[]>('rollout', '/servers?deregistered=include', SERVER_CHANGES, { pollMs: POLL_MS });
   const cowboys = useResource<Cowboy[]>('rollout', '/cowboys?status=applied', SERVER_CHANGES);
-  const rollouts = useResource<Rollout[]>('rollout', '/rollouts?limit=10', ROLLOUT_CHANGES);
+  const rollouts = useResource<Rollout[]>('rollout', '/rollouts?limit=10', ROLLOUT_CHANGES, { pollMs: POLL_MS });
+  const [deregistered, setDeregistered] = useState<{ host: string; deregisteredBy: string; reason: string }[]>([]);
   const now = useNow(1000);
-  // A heartbeat says all a row needs: no refetch, just the new time and revision.
+  // A heartbeat says all a row needs: no refetch, just the new time. A new revision may be drift: fetch.
   useLiveEvents(['agent-heartbeat'], (events: LiveEvent[]) => {
-    const known = new Set((servers.data ?? []).map((s) => s.host));
-    if (events.some((e) => !known.has(String(e.data.host)))) return servers.reload();
+    const known = new Map((servers.data ?? []).map((s) => [s.host, s]));
+    const changed = events.some((e) => {
+      const s = known.get(String(e.data.host));
+      return !s || (typeof e.data.runningRevision === 'string' && e.data.runningRevision !== s.runningRevision);
+    });
+    if (changed) return servers.reload();
     servers.update((list) =>
       list.map((s) => {
         const e = events.find((x) => x.data.host === s.host);
-        return e ? { ...s, lastHeartbeatAt: e.time, reachable: true, runningRevision: (e.data.runningRevision as string | undefined) ?? s.runningRevision } : s;
+        return e ? { ...s, lastHeartbeatAt: e.time, reachable: true } : s;
       }),
     );
   });
+  const { reload: reloadRollouts } = rollouts;
+  const { reload: reloadServers } = servers;
+  const reloadAll = useCallback(() => {
+    reloadRollouts();
+    reloadServers();
+  }, [reloadRollouts, reloadServers]);
+  useReloadAfter((servers.data ?? []).map((s) => s.deploying?.deadlineAt), reloadAll);
   // The one deploying comes first; a rollout queued behind it is named beside it.
   const current = rollouts.data?.find((r) => DEPLOYING.has(r.status)) ?? rollouts.data?.find((r) => ACTIVE.has(r.status)) ?? rollouts.data?.[0];
-  const next = rollouts.data?.find((r) => r.status === 'queued' && r.cause === current?.cause && r.id !== current?.id);
+  const next = rollouts.data?.find((r) => r.status === 'queued' && r.track === current?.track && r.cause === current?.cause && r.id !== current?.id);
   const byWave = new Map<string, Server[]>();
   for (const s of servers.data ?? []) byWave.set(waveOf(s), [...(byWave.get(waveOf(s)) ?? []), s]);
   const waves = [...byWave.keys()].sort();
   const cowboysOf = (host: string) => (cowboys.data ?? []).filter((c) => c.host === host);
+  const serverOf = (host: string) => servers.data?.find((s) => s.host === host);
   return (
     <>
       <h1>Servers</h1>
-      <Problem message={servers.error ?? cowboys.error} />
-      {current && <CurrentRollout rollout={current} next={next} capabilities={capabilities} onChanged={rollouts.reload} />}
+      <Problem message={servers.error ?? cowboys.error ?? rollouts.error} />
+      {deregistered.map((d) => (
+        <p key={d.host} className="notice" role="status" data-testid={`deregistered-${d.host}`}>
+          {d.host} deregistered by {d.deregisteredBy}: {d.reason}. It takes part in no rollout until its agent registers again.
+        </p>
+      ))}
+      {current && <CurrentRollout key={current.id} rollout={current} next={next} serverOf={serverOf} capabilities={capabilities} onChanged={reloadAll} />}
       {!servers.data && !servers.error && <Loading what="servers" />}
       {servers.data && servers.data.length === 0 && <Empty>No agent has registered yet.</Empty>}
       {waves.map((w) => (
@@ -114,8 +299,10 @@ export function Servers({ capabilities }: { capabilities: Capabilities }) {
                 <th scope="col">Runs</th>
                 <th scope="col">Health</th>
                 <th scope="col">Heartbeat</th>
+                <th scope="col">Deploying</th>
                 <th scope="col">Cowboys</th>
                 <th scope="col">Hold</th>
+                {capabilities.operator && <th scope="col">Deregister</th>}
               </tr>
             </thead>
             <tbody>
@@ -128,9 +315,30 @@ export function Servers({ capabilities }: { capabilities: Capabilities }) {
                     <td>{s.environment}</td>
                     <td data-testid={`runs-${s.host}`}>
                       <code title={s.runningRevision ?? undefined}>{shortSha(s.runningRevision)}</code>
+                      <Desired server={s} />
                     </td>
-                    <td>{s.reachable ? <Badge kind="good">reachable</Badge> : <Badge kind="bad">unreachable</Badge>}</td>
+                    <td>
+                      {s.deregisteredAt ? (
+                        <Badge kind="warn" title={`by ${s.deregisteredBy ?? 'an operator'} at ${when(s.deregisteredAt)}`}>
+                          deregistered
+                        </Badge>
+                      ) : s.reachable ? (
+                        <Badge kind="good">reachable</Badge>
+                      ) : (
+                        <Badge kind="bad">unreachable</Badge>
+                      )}
+                    </td>
                     <td>{age === null ? 'never' : `${duration(age)} ago`}</td>
+                    <td data-testid={`deploying-${s.host}`}>
+                      {s.deploying ? (
+                        <>
+                          <code title={s.deploying.revision}>{shortSha(s.deploying.revision)}</code> {s.deploying.status}{' '}
+                          <Deadline at={s.deploying.deadlineAt} now={now} />
+                        </>
+                      ) : (
+                        '—'
+                      )}
+                    </td>
                     <td>
                       {mine.length === 0
                         ? 'none'
@@ -143,6 +351,19 @@ export function Servers({ capabilities }: { capabilities: Capabilities }) {
                     <td>
                       <HoldCell server={s} capabilities={capabilities} onChanged={servers.reload} />
                     </td>
+                    {capabilities.operator && (
+                      <td>
+                        {!s.deregisteredAt && (
+                          <DeregisterCell
+                            server={s}
+                            onDone={(d) => {
+                              setDeregistered((list) => [...list.filter((x) => x.host !== d.host), d]);
+                              reloadAll();
+                            }}
+                          />
+                        )}
+                      </td>
+                    )}
                   </tr>
                 );
               })}
@@ -150,8 +371,36 @@ export function Servers({ capabilities }: { capabilities: Capabilities }) {
           </table>
         </Section>
       ))}
+      {rollouts.data && rollouts.data.length > 0 && <RecentRollouts rollouts={rollouts.data} current={current} capabilities={capabilities} onChanged={reloadAll} />}
     </>
   );
+}
+
+/** What a server should run, and its drift from what Runway put there. */
+function Desired({ server: s }: { server: Server }) {
+  if (s.drift) {
+    const wait = s.hold ? ' once its hold ends' : !s.reachable ? ' once it is reachable' : '';
+    return (
+      <div className="small" data-testid={`drift-${s.host}`}>
+        <Badge kind="bad">drifted</Badge> runs <code>{shortSha(s.drift.running)}</code>, Runway put <code>{shortSha(s.drift.expected)}</code> there
+        {s.drift.since ? ` (since ${when(s.drift.since)})` : ''}.
+        {s.desiredRevision && (
+          <>
+            {' '}
+            A catch-up rollout puts <code>{shortSha(s.desiredRevision)}</code> back{wait}.
+          </>
+        )}
+      </div>
+    );
+  }
+  if (s.desiredRevision && !(s.runningRevision && sameSha(s.runningRevision, s.desiredRevision))) {
+    return (
+      <div className="muted small" data-testid={`desired-${s.host}`}>
+        should run <code title={s.desiredRevision}>{shortSha(s.desiredRevision)}</code>
+      </div>
+    );
+  }
+  return null;
 }
 
 function HoldCell({ server, capabilities, onChanged }: { server: Server; capabilities: Capabilities; onChanged: () => void }) {
@@ -187,7 +436,7 @@ function HoldCell({ server, capabilities, onChanged }: { server: Server; capabil
       </>
     );
   }
-  if (!capabilities.operator) return <>—</>;
+  if (!capabilities.operator || server.deregisteredAt) return <>—</>;
   return open ? (
     <form className="inline-form" onSubmit={hold}>
       <label>
@@ -207,22 +456,114 @@ function HoldCell({ server, capabilities, onChanged }: { server: Server; capabil
   );
 }
 
-function CurrentRollout({ rollout, next, capabilities, onChanged }: { rollout: Rollout; next?: Rollout; capabilities: Capabilities; onChanged: () => void }) {
-  const detail = useResource<Rollout & { deploys: Deploy[] }>('rollout', `/rollouts/${rollout.id}`, ROLLOUT_CHANGES);
+/** Deregisters a server gone for good: it leaves every rollout until its agent registers again. */
+function DeregisterCell({ server, onDone }: { server: Server; onDone: (d: { host: string; deregisteredBy: string; reason: string }) => void }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <ReasonForm
+      open={open}
+      onOpen={() => setOpen(true)}
+      onClose={() => setOpen(false)}
+      buttonLabel={`Deregister ${server.host}`}
+      buttonText="Deregister"
+      label={`Reason to deregister ${server.host}`}
+      submit="Deregister"
+      onSubmit={async (reason) => {
+        const d = await api.send<{ host: string; deregisteredBy: string; reason: string }>('POST', 'rollout', `/servers/${encodeURIComponent(server.host)}/deregister`, { reason });
+        setOpen(false);
+        onDone(d);
+      }}
+    />
+  );
+}
+
+/** Cancels a rollout for good, with a reason: what has not gone out is cancelled, and its track is free. */
+function CancelRollout({ rollout, onChanged }: { rollout: Rollout; onChanged: () => void }) {
+  const [open, setOpen] = useState(false);
+  const name = `${rollout.toRevno ? `r${rollout.toRevno} ` : ''}${shortSha(rollout.toSha)}`;
+  return (
+    <ReasonForm
+      open={open}
+      onOpen={() => setOpen(true)}
+      onClose={() => setOpen(false)}
+      buttonLabel={`Cancel the rollout of ${name}`}
+      buttonText="Cancel rollout"
+      label={`Reason to cancel the rollout of ${name}`}
+      submit="Cancel rollout"
+      onSubmit={async (reason) => {
+        await api.send('POST', 'rollout', `/rollouts/${rollout.id}/cancel`, { reason });
+        setOpen(false);
+        onChanged();
+      }}
+    />
+  );
+}
+
+/** Why a rollout exists, in words: a catch-up says for which servers and, while on its way, why each. */
+function CauseLine({ r, serverOf }: { r: Rollout; serverOf: (host: string) => Server | undefined }) {
+  if (r.cause === 'catch-up') {
+    return (
+      <div data-testid="rollout-cause">
+        <p>
+          <Badge kind="warn">catch-up</Badge> for {target(r)}: {CATCH_UP_MEANING}.
+        </p>
+        {ACTIVE.has(r.status) && (
+          <ul className="plain">
+            {(r.hosts ?? []).map((h) => (
+              <li key={h}>
+                {h}: {catchUpReason(serverOf(h))}
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+    );
+  }
+  if (r.hosts?.length) return <p data-testid="rollout-cause">For {target(r)}.</p>;
+  return null;
+}
+
+/** A rollout's failure, or who cancelled it and why (not an alarm: an operator chose it). */
+function Outcome({ r }: { r: Rollout }) {
+  if (r.status === 'cancelled') {
+    return (
+      <p data-testid="rollout-cancelled">
+        <Badge kind="warn">cancelled</Badge> {r.failure ?? `by ${r.cancelledBy ?? 'an operator'}`}
+      </p>
+    );
+  }
+  return r.failure ? <Problem message={r.failure} /> : null;
+}
+
+function CurrentRollout({
+  rollout, next, serverOf, capabilities, onChanged,
+}: {
+  rollout: Rollout;
+  next?: Rollout;
+  serverOf: (host: string) => Server | undefined;
+  capabilities: Capabilities;
+  onChanged: () => void;
+}) {
+  const detail = useResource<Rollout & { deploys: Deploy[] }>('rollout', `/rollouts/${rollout.id}`, ROLLOUT_CHANGES, { pollMs: POLL_MS });
   const [output, setOutput] = useState<Record<string, string>>({});
   const [error, setError] = useState<string>();
+  const now = useNow(1000);
   useLiveEvents(['deploy-progress'], (events) => {
     const mine = events.filter((e) => e.data.rolloutId === rollout.id);
     if (mine.length) setOutput((o) => ({ ...o, ...Object.fromEntries(mine.map((e) => [String(e.data.deployId), String(e.data.outputTail ?? '')])) }));
   });
   const r = detail.data ?? { ...rollout, deploys: [] };
+  useReloadAfter(r.deploys.map((d) => d.deadlineAt), detail.reload);
+  const changed = () => {
+    onChanged();
+    detail.reload();
+  };
   const done = r.deploys.filter((d) => d.status === 'succeeded').length;
   const act = async (what: 'pause' | 'resume') => {
     setError(undefined);
     try {
       await api.send('POST', 'rollout', `/rollouts/${r.id}/${what}`);
-      onChanged();
-      detail.reload();
+      changed();
     } catch (e) {
       setError((e as Error).message);
     }
@@ -233,31 +574,35 @@ function CurrentRollout({ rollout, next, capabilities, onChanged }: { rollout: R
       id="rollout"
       actions={
         capabilities.operator && ACTIVE.has(r.status) ? (
-          r.status === 'paused' ? (
-            <button type="button" onClick={() => act('resume')}>
-              Resume
-            </button>
-          ) : (
-            <button type="button" className="secondary" onClick={() => act('pause')}>
-              Pause
-            </button>
-          )
+          <div className="actions">
+            {r.status === 'paused' ? (
+              <button type="button" onClick={() => act('resume')}>
+                Resume
+              </button>
+            ) : (
+              <button type="button" className="secondary" onClick={() => act('pause')}>
+                Pause
+              </button>
+            )}
+            <CancelRollout rollout={r} onChanged={changed} />
+          </div>
         ) : undefined
       }
     >
       <p data-testid="rollout-summary">
-        r{r.toRevno ?? '?'} <code>{shortSha(r.toSha)}</code> ({r.cause}, {r.kind}): <Badge kind={r.status === 'succeeded' ? 'good' : r.status === 'failed' ? 'bad' : 'info'}>{r.status}</Badge>{' '}
-        batch {Math.min(r.currentBatch + 1, Math.max(r.batches, 1))} of {Math.max(r.batches, 1)}, {done} of {r.deploys.length} servers done
+        {revisionLabel(r)} ({r.cause}, {r.kind}): {statusBadge(r.status)} batch {Math.min(r.currentBatch + 1, Math.max(r.batches, 1))} of {Math.max(r.batches, 1)}, {done} of{' '}
+        {r.deploys.length} servers done
       </p>
       <progress max={Math.max(r.deploys.length, 1)} value={done} aria-label="Servers deployed" />
+      <CauseLine r={r} serverOf={serverOf} />
       {r.status === 'queued' && <p>Queued: it starts when the rollout deploying now ends.</p>}
       {next && (
         <p data-testid="rollout-next">
-          Next: r{next.toRevno ?? '?'} <code>{shortSha(next.toSha)}</code>, queued; it starts when this one ends.
+          Next: {revisionLabel(next)}, queued; it starts when this one ends.
         </p>
       )}
       {r.scheduledFor && <p>Waits for the downtime window at {when(r.scheduledFor)}.</p>}
-      {r.failure && <Problem message={r.failure} />}
+      <Outcome r={r} />
       {r.pausedBy && r.status === 'paused' && <p>Paused by {r.pausedBy}.</p>}
       {r.skipped.length > 0 && (
         <ul className="plain">
@@ -276,6 +621,7 @@ function CurrentRollout({ rollout, next, capabilities, onChanged }: { rollout: R
               <th scope="col">Wave</th>
               <th scope="col">Batch</th>
               <th scope="col">Status</th>
+              <th scope="col">Deadline</th>
               <th scope="col">Output</th>
             </tr>
           </thead>
@@ -283,11 +629,12 @@ function CurrentRollout({ rollout, next, capabilities, onChanged }: { rollout: R
             {r.deploys.map((d) => {
               const tail = output[d.id] ?? d.outputTail;
               return (
-                <tr key={d.id}>
+                <tr key={d.id} data-deploy-host={d.host}>
                   <th scope="row">{d.host}</th>
                   <td>{d.wave ?? '—'}</td>
                   <td>{d.batch + 1}</td>
                   <td>{d.status}</td>
+                  <td>{d.deadlineAt ? <Deadline at={d.deadlineAt} now={now} /> : '—'}</td>
                   <td>{tail ? <pre className="tail">{tail.split('\n').slice(-6).join('\n')}</pre> : <span className="muted">—</span>}</td>
                 </tr>
               );
@@ -296,6 +643,40 @@ function CurrentRollout({ rollout, next, capabilities, onChanged }: { rollout: R
         </table>
       )}
       <Problem message={error ?? detail.error} />
+    </Section>
+  );
+}
+
+/** The latest rollouts: why each exists (catch-ups marked), for whom, how it ended and, for a cancel, who and why. */
+function RecentRollouts({ rollouts, current, capabilities, onChanged }: { rollouts: Rollout[]; current?: Rollout; capabilities: Capabilities; onChanged: () => void }) {
+  return (
+    <Section title="Recent rollouts" id="recent-rollouts">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Revision</th>
+            <th scope="col">Cause</th>
+            <th scope="col">For</th>
+            <th scope="col">Status</th>
+            <th scope="col">Created</th>
+            <th scope="col">Note</th>
+            {capabilities.operator && <th scope="col">Act</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {rollouts.map((r) => (
+            <tr key={r.id} data-rollout={r.id} data-cause={r.cause} data-status={r.status}>
+              <th scope="row">{revisionLabel(r)}</th>
+              <td>{causeBadge(r)}</td>
+              <td>{target(r)}</td>
+              <td>{statusBadge(r.status)}</td>
+              <td>{when(r.createdAt)}</td>
+              <td>{r.failure ? failureNote(r.failure) : r.status === 'paused' && r.pausedBy ? `paused by ${r.pausedBy}` : ''}</td>
+              {capabilities.operator && <td>{ACTIVE.has(r.status) && r.id !== current?.id && <CancelRollout rollout={r} onChanged={onChanged} />}</td>}
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </Section>
   );
 }

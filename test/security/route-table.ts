@@ -92,6 +92,8 @@ export const ROUTE_TABLE: Record<ServiceName, Record<string, RouteRule>> = {
     'POST /rollouts': { roles: ['operator'], body: () => ({ revision: sha(), hosts: ['app1.lpnet'], reason: comment }) },
     'POST /rollouts/:id/pause': { roles: ['operator'] },
     'POST /rollouts/:id/resume': { roles: ['operator'] },
+    'POST /rollouts/:id/cancel': { roles: ['operator'], body: () => ({ reason: comment }) },
+    'POST /servers/:host/deregister': { roles: ['operator'], body: () => ({ reason: comment }) },
     'PUT /servers/:host/hold': { roles: ['operator'], body: () => ({ reason: comment }) },
     'DELETE /servers/:host/hold': { roles: ['operator'] },
     'GET /cowboys': { roles: ['viewer'] },

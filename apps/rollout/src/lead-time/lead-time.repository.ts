@@ -48,6 +48,20 @@ export class LeadTimeRepository {
     );
   }
 
+  /**
+   * The distinct revisions unheld production servers run (null for a server that runs nothing
+   * known): a few rows whatever the fleet's size, so each report can afford to ask.
+   */
+  async unheldProductionRevisions(em: EntityManager, at: Date, qaEnvironments: readonly string[]): Promise<(string | null)[]> {
+    const rows: { running: string | null }[] = await em.query(
+      `SELECT DISTINCT s.running_revision AS running FROM servers s
+        WHERE s.deregistered_at IS NULL AND NOT (s.environment = ANY($2))
+          AND NOT EXISTS (SELECT 1 FROM server_holds h WHERE h.host = s.host AND (h.until IS NULL OR h.until > $1))`,
+      [at, qaEnvironments],
+    );
+    return rows.map((r) => r.running);
+  }
+
   since(since: Date, limit: number): Promise<LeadTimeRow[]> {
     return this.ds.query(
       `SELECT sha, revno, landed_at, qa_passed_at, promoted_at, deployed_at FROM lead_times

@@ -27,9 +27,10 @@ export class LeadTimeService {
 
   /** Stamps every promoted revision that now runs everywhere. Returns how many. */
   async markEverywhere(em: EntityManager, at: Date): Promise<number> {
-    const counted = (await this.production(em, at)).filter((s) => !s.held);
-    const contents = await Promise.all(counted.map((s) => (s.running ? this.positions.content(em, s.running) : Promise.resolve(null))));
-    const everywhere = commonContent(contents);
+    const running = await this.repo.unheldProductionRevisions(em, at, this.env.QA_ENVIRONMENTS.split(','));
+    if (running.includes(null)) return 0;
+    const known = await this.positions.contents(em, running as string[]);
+    const everywhere = commonContent(running.map((sha) => known.get(sha!) ?? null));
     if (!everywhere) return 0;
     return this.repo.markEverywhere(em, { stableRevno: everywhere.stableRevno!, fixes: everywhere.fixes }, at);
   }
@@ -38,7 +39,8 @@ export class LeadTimeService {
   async view(since: Date, limit: number) {
     const summary = summarizeLeadTimes(await this.repo.since(since, limit));
     const servers = await this.production(null, new Date());
-    const contents = new Map(await Promise.all(servers.filter((s) => s.running).map(async (s) => [s.host, await this.positions.content(null, s.running!)] as const)));
+    const known = await this.positions.contents(null, servers.flatMap((s) => (s.running ? [s.running] : [])));
+    const contents = new Map(servers.map((s) => [s.host, (s.running && known.get(s.running)) || null]));
     return {
       ...summary,
       revisions: summary.revisions.map((r) => {

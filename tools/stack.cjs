@@ -73,9 +73,9 @@ function handle(name, proc, logFile, url) {
 
 /**
  * Starts one service. `env` must hold DATABASE_URL, NATS_URL and RUNWAY_ADMIN_TOKEN; PORT
- * defaults to the service's usual one.
+ * defaults to the service's usual one; `readyMs` is how long it may take to answer ready.
  */
-async function startService(name, env, { logDir = join(ROOT, '.runway', 'logs'), port } = {}) {
+async function startService(name, env, { logDir = join(ROOT, '.runway', 'logs'), port, readyMs = 60_000 } = {}) {
   if (!(name in SERVICES)) throw new Error(`unknown service ${name}`);
   const p = port ?? SERVICES[name];
   const logFile = join(logDir, `${name}-${p}.log`);
@@ -83,7 +83,7 @@ async function startService(name, env, { logDir = join(ROOT, '.runway', 'logs'),
   const url = `http://127.0.0.1:${p}`;
   const h = handle(name, proc, logFile, url);
   try {
-    await waitReady(url, proc, logFile);
+    await waitReady(url, proc, logFile, readyMs);
   } catch (e) {
     await h.kill();
     throw e;

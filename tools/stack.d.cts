@@ -22,7 +22,7 @@ export interface Stack {
 
 export declare const ROOT: string;
 export declare const SERVICES: Record<ServiceName, number>;
-export declare function startService(name: ServiceName, env: Record<string, string | undefined>, opts?: { logDir?: string; port?: number }): Promise<ProcessHandle & { url: string }>;
+export declare function startService(name: ServiceName, env: Record<string, string | undefined>, opts?: { logDir?: string; port?: number; readyMs?: number }): Promise<ProcessHandle & { url: string }>;
 export declare function startStack(env: Record<string, string | undefined>, opts?: { logDir?: string; ports?: Partial<Record<ServiceName, number>> }): Promise<Stack>;
 export declare function startAgent(env: Record<string, string | undefined>, opts?: { logDir?: string; waitReadyMs?: number }): Promise<ProcessHandle>;
 export declare function startDashboard(env: Record<string, string | undefined>, serviceUrls: Record<ServiceName, string>, opts?: { logDir?: string; port?: number }): Promise<ProcessHandle & { url: string }>;

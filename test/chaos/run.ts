@@ -4,9 +4,12 @@
  * exits 1 on any loss, double or disagreement with the model.
  * `npm run chaos -- --domain histories --runs N [--seed S] [--parallel K]`: the generated-histories
  * run instead (histories/runner.ts).
+ * `npm run chaos -- --domain rollout --runs N [--seed S] [--parallel K] [--steps a-b] [--agents a-b] [--tame]`: random operators and
+ * dying servers around the real rollout service and agents (rollout/runner.ts).
  */
 import { runChaos } from './chaos';
 import { historiesCli } from './histories/runner';
+import { rolloutCli } from './rollout/runner';
 
 const args = process.argv.slice(2);
 const num = (name: string, fallback: number) => {
@@ -22,8 +25,14 @@ if (domain === 'histories') {
     process.stderr.write(`histories run failed: ${(e as Error).stack ?? String(e)}\n`);
     process.exit(1);
   });
+} else if (domain === 'rollout') {
+  // Random operators and dying servers around rollout and its agents (issue 14): see rollout/runner.ts.
+  rolloutCli(args).catch((e: unknown) => {
+    process.stderr.write(`rollout run failed: ${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
+  });
 } else if (domain !== undefined) {
-  process.stderr.write(`unknown --domain ${domain} (known: histories)\n`);
+  process.stderr.write(`unknown --domain ${domain} (known: histories, rollout)\n`);
   process.exit(2);
 } else runChaos({
   landings: num('landings', 10_000),

@@ -143,13 +143,29 @@ describe('withdrawals', () => {
     expect([...m.approvals.keys()]).toEqual([3, 6, 8]);
     const back = m.mark(5, 'bad').withdrawal!; // → 4
     expect(back).toMatchObject({ from: 8, to: 4, approvals: [{ revno: 6, sha: sha(6) }, { revno: 8, sha: sha(8) }] });
-    expect(m.mark(4, 'needs-testing').withdrawal).toMatchObject({ from: 4, to: 3, approvals: [] }); // r4 was never approved
+    expect([...m.approvals.keys()]).toEqual([3, 4]); // where it fell back to is approved now
+    expect(m.mark(4, 'needs-testing').withdrawal).toMatchObject({ from: 4, to: 3, approvals: [{ revno: 4, sha: sha(4) }] });
     m.mark(4, 'ok');
     m.mark(5, 'ok'); // → 8 again: approved again
     expect([...m.approvals.keys()]).toEqual([3, 4, 8]);
     m.promoted(8);
     expect(m.approvals.size).toBe(0);
     expect(m.lastPromoted).toBe(8);
+  });
+
+  // Seed 20261405: r4 approved, withdrawn (r4 needs testing), passed again inside r6's approval,
+  // then r5 marked bad put the deployable revision back on r4. r4 is approved again, and
+  // promotion rightly ships it: it must not be counted among the withdrawn approvals.
+  it('an approval withdrawn, then made deployable again by a later withdrawal, is approved again', () => {
+    const m = modelWith(6, 1, { 4: 'needs-testing', 5: 'needs-testing', 6: 'needs-testing' });
+    m.mark(4, 'ok'); // → 4
+    m.mark(5, 'ok'); // → 5
+    m.mark(6, 'ok'); // → 6
+    expect(m.mark(4, 'needs-testing').withdrawal).toMatchObject({ from: 6, to: 3, approvals: [{ revno: 4 }, { revno: 5 }, { revno: 6 }] });
+    m.mark(4, 'ok'); // → 6 again
+    expect(m.mark(5, 'bad').withdrawal).toMatchObject({ from: 6, to: 4, approvals: [{ revno: 6 }] });
+    expect(m.approvals.get(4)).toBe(sha(4));
+    expect(m.deployable()).toBe(4);
   });
 
   it('a bad mark at or below production withdraws nothing but production runs it', () => {

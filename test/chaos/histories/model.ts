@@ -198,6 +198,8 @@ export class QaModel {
       const approvals = [...this.approvals].filter(([revno]) => revno > after).map(([revno, sha]) => ({ revno, sha })).sort((a, b) => a.revno - b.revno);
       for (const a of approvals) this.approvals.delete(a.revno);
       withdrawal = { from: before, to: after, because, approvals };
+      // Where the deployable revision falls back to is what QA approves now: promotion may ship it.
+      if (after > this.lastPromoted) this.approvals.set(after, this.get(after).sha);
     }
     return { before, after, withdrawal };
   }

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /**
  * `npm test`: everything, in order, stopping at the first failure.
- *   install (if needed) → Postgres and NATS (found or started) → build → typecheck → lint →
+ *   install (if needed) → git and Chromium (found or installed) → Postgres and NATS (found or
+ *   started) → build → typecheck → lint →
  *   unit tests → integration and end-to-end tests (real Postgres, NATS and processes).
  * Extra arguments go to Jest, e.g. `npm test -- apps/qa-gate`.
  */
-import { build, ensureInstalled, ensureNats, ensurePostgres, run } from './infra.mjs';
+import { build, ensureChromium, ensureGit, ensureInstalled, ensureNats, ensurePostgres, run } from './infra.mjs';
 
 const started = Date.now();
 const step = (name) => console.log(`\n▶ ${name}`);
@@ -15,6 +16,15 @@ const fail = (name) => {
 };
 
 ensureInstalled();
+step('what the tests need from outside npm');
+try {
+  console.log(`  git: ${ensureGit()}`);
+  const chromium = ensureChromium();
+  console.log(`  Chromium: ${chromium.path} (${chromium.source})`);
+} catch (e) {
+  console.error(`\n✖ ${e.message}`);
+  process.exit(1);
+}
 step('Postgres and NATS');
 const pg = await ensurePostgres();
 const nats = await ensureNats();

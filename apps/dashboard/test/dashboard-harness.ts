@@ -4,7 +4,7 @@
  * console error and page error, so a test can assert there were none.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -14,6 +14,13 @@ import { eventually, freePort, TEST_ADMIN_TOKEN } from '@runway/testing';
 import { issueToken } from '../../../tools/stack.cjs';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { type E2eRunway, startRunway } from '../../../test/e2e/harness';
+
+/** The Chromium `npm test` found or installed (RUNWAY_CHROMIUM), else Debian's. */
+function chromiumPath(): string {
+  const path = process.env.RUNWAY_CHROMIUM ?? '/usr/bin/chromium';
+  if (!existsSync(path)) throw new Error(`no Chromium at ${path}: run the tests with npm test (it finds or installs one), or set RUNWAY_CHROMIUM`);
+  return path;
+}
 
 export const ROOT = resolve(__dirname, '../../..');
 export const SCREENSHOTS = join(ROOT, '.runway', 'screenshots');
@@ -83,7 +90,7 @@ export async function startDashboard(envFor: Parameters<typeof startRunway>[0] =
         const profile = mkdtempSync(join(tmpdir(), 'runway-chromium-'));
         // Playwright passes the fresh profile to Chromium as --user-data-dir.
         const context = await chromium.launchPersistentContext(profile, {
-          executablePath: '/usr/bin/chromium',
+          executablePath: chromiumPath(),
           headless: true,
           baseURL: url,
           viewport: { width: 1280, height: 900 },

@@ -3,20 +3,14 @@
  * exit code for the status. The token goes in the Authorization header and nowhere else: not in
  * a message, not in a URL.
  */
+import type { ErrorBody as ServiceErrorBody } from '@runway/contracts';
 import { CliError, ExitCode, exitCodeForStatus } from './exit-codes';
 import type { ServiceName } from './config';
 
 export type Query = Record<string, string | number | boolean | undefined | null>;
 
-/** The platform's error body (`error`), or the flags API's (`code`), with rule line errors. */
-interface ErrorBody {
-  statusCode?: number;
-  error?: string;
-  code?: string;
-  message?: string;
-  errors?: { line: number; message: string }[];
-  fields?: { field: string; errors: string[] }[];
-}
+/** The platform's error body (`error`, with rule line errors), or one with only a `code`, as far as it came through. */
+type ErrorBody = Partial<ServiceErrorBody> & { code?: string };
 
 export function withQuery(path: string, query: Query = {}): string {
   const qs = new URLSearchParams();

@@ -4,28 +4,13 @@
  * fix, test it, or promote it or roll back). qa-gate decides it; promotion keeps a copy with
  * the time it started.
  */
+import type { ProductionRunsBad } from '@runway/contracts/http';
 import { actorLabel, ageSeconds, duration, shortSha } from './format';
 
-export type BadActor = 'developer' | 'qa' | 'operator';
+/** As `GET /deployable` (qa-gate) answers it; `GET /status` (promotion) adds when it started. */
+type Alarm = ProductionRunsBad & { since?: string | null };
 
-export interface BadInProduction {
-  revno: number;
-  sha: string;
-  fixedByRevno?: number;
-  reason: string;
-  actor: BadActor;
-}
-
-/** As `GET /deployable` (qa-gate) answers it; `GET /status` (promotion) adds `since` and `productionRevno`. */
-export interface ProductionRunsBad {
-  revisions: BadInProduction[];
-  actor: BadActor;
-  reason: string;
-  since?: string | null;
-  productionRevno?: number | null;
-}
-
-export function ProductionRunsBadAlert({ bad, now }: { bad: ProductionRunsBad; now: number }) {
+export function ProductionRunsBadAlert({ bad, now }: { bad: Alarm; now: number }) {
   const since = ageSeconds(bad.since, now);
   return (
     <section className="card alarm" aria-labelledby="production-runs-bad-heading" data-testid="production-runs-bad">

@@ -2,6 +2,8 @@
  * Calls to the services through the dashboard server, which adds the session's token. Writes
  * carry the header the server requires of them. An answer of 401 means the session is over.
  */
+import type { ErrorBody } from '@runway/contracts/http';
+
 export type Service = 'qa-gate' | 'promotion' | 'rollout' | 'flags';
 
 export interface Capabilities {
@@ -15,7 +17,8 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
-    readonly body: Record<string, unknown> | null,
+    /** The service's error body, as far as one came back (the dashboard server's own refusals have less). */
+    readonly body: Partial<ErrorBody> | null,
   ) {
     super(message);
   }
@@ -41,7 +44,7 @@ async function request<T>(method: string, url: string, body?: unknown): Promise<
     parsed = text;
   }
   if (res.ok) return parsed as T;
-  const obj = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : null;
+  const obj = parsed && typeof parsed === 'object' ? (parsed as Partial<ErrorBody>) : null;
   const message = typeof obj?.message === 'string' ? obj.message : typeof parsed === 'string' && parsed ? parsed : `HTTP ${res.status}`;
   if (res.status === 401 && url.startsWith('/api/')) window.dispatchEvent(new Event(SESSION_ENDED));
   throw new ApiError(res.status, message, obj);

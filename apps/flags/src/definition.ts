@@ -1,5 +1,5 @@
 /** flags: feature-flag rules, their history, and evaluation for applications. */
-import { registerFastRoute, type ServiceDefinition } from '@runway/platform';
+import type { ServiceDefinition } from '@runway/platform';
 import { AppModule } from './app.module';
 import { FlagsEnv } from './config';
 import { migrations } from './db/migrations';
@@ -13,7 +13,5 @@ export const flags: ServiceDefinition<FlagsEnv> = {
   env: FlagsEnv,
   migrations,
   module: AppModule,
-  onStart: async (app, infra) => {
-    for (const route of ofrepRoutes(app.get(FlagsService))) registerFastRoute(app, infra.logger, route);
-  },
+  fastRoutes: (app) => ofrepRoutes(app.get(FlagsService)),
 };

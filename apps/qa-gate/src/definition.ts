@@ -3,7 +3,7 @@
  * the branch's first-parent history in git, keeps its QA status, and decides by Launchpad's rule which revision is deployable,
  * publishing `qa-passed` when that moves forward and the QA tip for the QA environments.
  */
-import { registerFastRoute, type ServiceDefinition } from '@runway/platform';
+import type { ServiceDefinition } from '@runway/platform';
 import { LandingBatcher } from './landings/landing-batcher';
 import { buildbotRoute } from './landings/landings.controller';
 import { AppModule } from './app.module';
@@ -20,7 +20,5 @@ export const qaGate: ServiceDefinition<QaGateEnv> = {
   migrations,
   entities: [RevisionEntity, QaHistoryEntity, BuildEventEntity, BranchStateEntity, LandingEntity],
   module: AppModule,
-  onStart: async (app, infra) => {
-    registerFastRoute(app, infra.logger, buildbotRoute(app.get(LandingBatcher), infra.env as QaGateEnv));
-  },
+  fastRoutes: (app, infra) => [buildbotRoute(app.get(LandingBatcher), infra.env as QaGateEnv)],
 };

@@ -1,8 +1,10 @@
 /**
- * Runway's event contracts: the CloudEvents envelope, the catalogue of every event and its
- * payload class, and the subjects they travel on. Depends on nothing else in Runway.
+ * Runway's contracts: the CloudEvents envelope, the catalogue of every event and its payload
+ * class, the subjects they travel on, and the body of every HTTP answer (`./http`). Depends on
+ * nothing else in Runway.
  */
 import 'reflect-metadata';
+export * from './vocabulary';
 export * from './envelope';
 export * from './catalogue';
 export * from './subjects';
@@ -16,3 +18,4 @@ export * from './events/flag.events';
 export * from './events/auth.events';
 export * from './agent-permissions';
 export * from './schema-patch';
+export * from './http';

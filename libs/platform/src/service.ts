@@ -2,7 +2,8 @@
  * Starting a Runway service. Every service's `main.ts` is one call to `runServiceMain`, which:
  * validates the environment, opens its schema and applies migrations (or only that, with the
  * `migrate` argument), connects to NATS and provisions the streams, starts the HTTP API on
- * Fastify with validation, errors, auth, OpenAPI at /docs and metrics, starts the JetStream
+ * Fastify with validation, errors, auth, OpenAPI at /docs (every route's answers, fast routes
+ * included) and metrics, starts the JetStream
  * consumers and the outbox relay, and shuts all of it down in order on SIGTERM.
  * Tests call `startService` to run the same thing in-process.
  */
@@ -18,6 +19,8 @@ import {
 } from '@runway/messaging';
 import { createServiceDataSource, initialize, migrate } from '@runway/persistence';
 import { type CommonEnv, InvalidEnvironmentError, loadEnv } from './env';
+import { type FastRoute, registerFastRoute } from './http/fast-route';
+import { finishDocument } from './http/openapi';
 import { validationPipe } from './http/validation';
 import { installRateLimits } from './http/rate-limit';
 import { createLogger, PinoNestLogger } from './logging';
@@ -36,8 +39,8 @@ export interface ServiceDefinition<E extends CommonEnv> {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   entities?: Function[];
   module: Type<unknown>;
-  /** Runs after the infrastructure is up and before the HTTP port opens. */
-  onStart?: (app: NestFastifyApplication, infra: Infrastructure) => Promise<void>;
+  /** Routes Fastify serves directly (see http/fast-route.ts), made once the infrastructure is up. */
+  fastRoutes?: (app: NestFastifyApplication, infra: Infrastructure) => FastRoute[];
 }
 
 /** An HTTP route the service serves, Nest's and Fastify's alike: what a route audit walks. */
@@ -115,8 +118,12 @@ export async function startService<E extends CommonEnv>(
   app.useGlobalPipes(validationPipe());
   await installRateLimits(app, env);
 
-  const doc = new DocumentBuilder().setTitle(`Runway ${def.title}`).setVersion('1').addBearerAuth().build();
-  SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs/json' });
+  const fastRoutes = def.fastRoutes?.(app, infra) ?? [];
+  for (const route of fastRoutes) registerFastRoute(app, log, route);
+  const doc = new DocumentBuilder()
+    .setTitle(`Runway ${def.title}`).setVersion('1').setLicense('AGPL-3.0-only', 'https://www.gnu.org/licenses/agpl-3.0.html').addServer('/').addBearerAuth()
+    .build();
+  SwaggerModule.setup('docs', app, finishDocument(SwaggerModule.createDocument(app, doc), fastRoutes), { jsonDocumentUrl: 'docs/json' });
 
   app.connectMicroservice(
     {
@@ -127,7 +134,6 @@ export async function startService<E extends CommonEnv>(
     { inheritAppConfig: true },
   );
 
-  if (def.onStart) await def.onStart(app, infra);
   await app.startAllMicroservices();
   relay.start();
   await app.listen({ port: env.PORT, host: env.HOST });

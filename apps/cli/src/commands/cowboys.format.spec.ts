@@ -1,8 +1,9 @@
-import { type Cowboy, findByIdPrefix, preflightSummary } from './cowboys.format';
+import type { Cowboy } from '@runway/contracts';
+import { findByIdPrefix, preflightSummary } from './cowboys.format';
 
 const cowboy = (id: string, host: string): Cowboy => ({
   id, host, patchHash: 'abcdef1234', description: null, reason: 'OOM', appliedBy: 'ops', appliedAt: '2026-05-01T11:00:00Z', policy: 'hold',
-  fixedBy: null, detected: false, status: 'applied', retiredAt: null, retiredReason: null,
+  fixedBy: null, detected: false, status: 'applied', retiredAt: null, retiredByRevision: null, retiredReason: null,
 });
 
 describe('cowboys formatting', () => {

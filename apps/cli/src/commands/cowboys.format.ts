@@ -1,28 +1,6 @@
 /** How cowboys (hot patches applied by hand) look to people. */
+import type { Cowboy, Preflight } from '@runway/contracts';
 import { ago, shortSha, table } from '../output';
-
-export interface Cowboy {
-  id: string;
-  host: string;
-  patchHash: string;
-  description: string | null;
-  reason: string;
-  appliedBy: string;
-  appliedAt: string;
-  policy: 'hold' | 'carry';
-  fixedBy: string | null;
-  detected: boolean;
-  status: 'applied' | 'retired';
-  retiredAt: string | null;
-  retiredReason: string | null;
-}
-
-export interface Preflight {
-  clean: boolean;
-  count: number;
-  hosts: string[];
-  cowboys: Cowboy[];
-}
 
 export function cowboysTable(list: Cowboy[], now: Date): string {
   if (!list.length) return 'No cowboys.';

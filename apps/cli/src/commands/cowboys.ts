@@ -1,8 +1,9 @@
 /** rollout's cowboys: `runway cowboys [list|add|remove|fix|check]`. */
 import { type Command, Option } from 'commander';
+import type { Cowboy, Preflight } from '@runway/contracts';
 import { collect, type Ctx, type Register } from '../context';
 import { CliError, ExitCode } from '../exit-codes';
-import { type Cowboy, cowboysTable, findByIdPrefix, type Preflight, preflightSummary } from './cowboys.format';
+import { cowboysTable, findByIdPrefix, preflightSummary } from './cowboys.format';
 
 async function findCowboy(ctx: Ctx, idOrPrefix: string): Promise<Cowboy> {
   if (!/^[0-9a-f-]{4,36}$/i.test(idOrPrefix)) throw new CliError(`not a cowboy id: ${idOrPrefix}`, ExitCode.USAGE);

@@ -1,3 +1,4 @@
+import type { Changelog } from '@runway/contracts';
 import { changelogSummary, changeSummary, evaluationContext, explanationSummary, lineErrors, rulesTable } from './flags.format';
 
 describe('flags formatting', () => {
@@ -14,8 +15,8 @@ describe('flags formatting', () => {
   });
 
   it('summarises a change with its diff', () => {
-    expect(changeSummary({ version: 8, changeId: 3, diff: '-a default 0 off\n+a default 0 on\n' })).toBe('saved: version 8, change 3\n-a default 0 off\n+a default 0 on');
-    expect(changeSummary({ version: 8, changed: false })).toBe('no change (version 8)');
+    expect(changeSummary({ version: 8, changed: true, changeId: '3', diff: '-a default 0 off\n+a default 0 on\n' })).toBe('saved: version 8, change 3\n-a default 0 off\n+a default 0 on');
+    expect(changeSummary({ version: 8, changed: false, changeId: null, diff: '' })).toBe('no change (version 8)');
   });
 
   it('builds the evaluation context from options, named options over --attr', () => {
@@ -34,11 +35,11 @@ describe('flags formatting', () => {
     expect(s).toContain('reason: TARGETING_MATCH');
     expect(s).toContain('active scopes: default, team:qa');
     expect(s).toMatch(/search\.fast team:qa 10 true\s+yes\s+user is in team qa/);
-    expect(explanationSummary({ flag: 'x', value: null, reason: 'DEFAULT', rule: null })).toContain("(no value: the caller's default)");
+    expect(explanationSummary({ flag: 'x', value: null, reason: 'DEFAULT', rule: null, explain: { activeScopes: [], steps: [] } })).toContain("(no value: the caller's default)");
   });
 
   it('lists the changelog, with diffs on demand and the next page', () => {
-    const log = { entries: [{ id: 5, at: '2026-05-01T11:00:00Z', by: 'ada', comment: 'turn it on', flags: ['a'], diff: '+a default 0 on\n' }], next: 4 };
+    const log: Changelog = { entries: [{ id: 5, at: '2026-05-01T11:00:00Z', by: 'ada', comment: 'turn it on', flags: ['a'], diff: '+a default 0 on\n', version: 9 }], next: 4 };
     const now = new Date('2026-05-01T12:00:00Z');
     expect(changelogSummary(log, now, false)).toMatch(/^ID\s+WHEN\s+BY\s+FLAGS\s+COMMENT\n5\s+1h00m ago\s+ada\s+a\s+turn it on\nMore: --before 4$/);
     expect(changelogSummary(log, now, true)).toContain('+a default 0 on');

@@ -1,56 +1,9 @@
 /** How the flags service's answers look to people (see apps/flags/API.md). */
+import type { Changelog, FlagExplanation, LineError, Rule, RuleChange, RuleSet } from '@runway/contracts';
 import { ago, table } from '../output';
 
-export interface Rule {
-  flag: string;
-  scope: string;
-  priority: number;
-  value: string;
-}
-
-export interface RuleSet {
-  version: number | string;
-  text: string;
-  rules: Rule[];
-}
-
-export interface RuleChange {
-  version: number | string;
-  changed?: boolean;
-  changeId?: string | number;
-  diff?: string;
-}
-
-export interface LineError {
-  line: number;
-  message: string;
-}
-
-export interface Explanation {
-  flag: string;
-  value: unknown;
-  reason: string;
-  rule: Rule | string | null;
-  explain?: { activeScopes?: string[]; steps?: { rule: Rule | string; active: boolean; why: string }[] };
-}
-
-export interface ChangelogEntry {
-  id: string | number;
-  at: string;
-  by: string;
-  comment: string;
-  flags: string[];
-  diff?: string;
-}
-
-export interface Changelog {
-  entries: ChangelogEntry[];
-  next: string | number | null;
-}
-
-export function ruleText(r: Rule | string | null | undefined): string {
-  if (!r) return '-';
-  return typeof r === 'string' ? r : `${r.flag} ${r.scope} ${r.priority} ${r.value}`;
+export function ruleText(r: Rule | null | undefined): string {
+  return r ? `${r.flag} ${r.scope} ${r.priority} ${r.value}` : '-';
 }
 
 export function rulesTable(set: RuleSet): string {
@@ -69,7 +22,7 @@ export function changeSummary(c: RuleChange): string {
   return [`saved: version ${c.version}${c.changeId !== undefined ? `, change ${c.changeId}` : ''}`, c.diff?.trimEnd()].filter(Boolean).join('\n');
 }
 
-export function explanationSummary(e: Explanation): string {
+export function explanationSummary(e: FlagExplanation): string {
   const head = [`${e.flag} = ${e.value === undefined || e.value === null ? '(no value: the caller\'s default)' : String(e.value)}`, `reason: ${e.reason}`, `rule: ${ruleText(e.rule)}`];
   if (e.explain?.activeScopes) head.push(`active scopes: ${e.explain.activeScopes.join(', ') || 'none'}`);
   const steps = e.explain?.steps ?? [];

@@ -4,12 +4,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import type { Changelog, FlagExplanation, RuleChange, RuleSet } from '@runway/contracts';
 import { arg, collect, type Ctx, type Register } from '../context';
 import { CliError, ExitCode } from '../exit-codes';
 import { parseKeyValue, parseNonNegativeInt, parsePositiveInt } from '../parse';
-import {
-  type Changelog, changelogSummary, changeSummary, evaluationContext, type Explanation, explanationSummary, lineErrors, type RuleChange, type RuleSet, rulesTable,
-} from './flags.format';
+import { changelogSummary, changeSummary, evaluationContext, explanationSummary, lineErrors, rulesTable } from './flags.format';
 
 const FLAG_NAME = /^[A-Za-z0-9_.-]+$/;
 
@@ -144,7 +143,7 @@ export const registerFlags: Register = (program: Command, action) => {
     .option('--targeting-key <key>', 'OpenFeature targeting key')
     .option('--attr <key=value>', 'any other context attribute (repeatable)', (v: string, prev: [string, string][] | undefined) => [...(prev ?? []), arg(parseKeyValue)(v)])
     .action(action(async (ctx, flag, opts) => {
-      const e = await ctx.client('flags').post<Explanation>(`/evaluate/${encodeURIComponent(flag as string)}`, { context: evaluationContext(opts as Parameters<typeof evaluationContext>[0]) });
+      const e = await ctx.client('flags').post<FlagExplanation>(`/evaluate/${encodeURIComponent(flag as string)}`, { context: evaluationContext(opts as Parameters<typeof evaluationContext>[0]) });
       ctx.print(e, () => explanationSummary(e));
     }));
 

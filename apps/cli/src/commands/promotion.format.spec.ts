@@ -1,10 +1,13 @@
-import { mergeBackLabel, mergedBackSummary, promotionSummary, type PromotionStatus, type SecurityFix, securityFixesTable } from './promotion.format';
+import type { PromotionStatus, SecurityFix } from '@runway/contracts';
+import { mergeBackLabel, mergedBackSummary, promotionSummary, securityFixesTable } from './promotion.format';
 import { statusSummary } from './status';
 
 const now = new Date('2026-05-01T12:00:00Z');
 const status = (over: Partial<PromotionStatus> = {}): PromotionStatus => ({
-  branch: 'production-stable', repository: null, productionStable: { sha: '6'.repeat(40), revno: 6, since: '2026-05-01T11:00:00Z' }, automaticPromotion: 'on',
-  locks: [], freeze: null, pendingApprovals: [], waiting: null, pendingMergeBack: [], withdrawnApprovals: [], productionRunsBad: null, lastHold: null, gitError: null,
+  branch: 'production-stable', repository: null, automaticPromotion: 'on',
+  productionStable: { sha: '6'.repeat(40), revno: 6, since: '2026-05-01T11:00:00Z', promotionId: '00000000-0000-4000-8000-000000000006' },
+  locks: [], freeze: null, pendingApprovals: [], waiting: null, pendingMergeBack: [], withdrawnApprovals: [], recentlyMergedBack: [], productionRunsBad: null, lastHold: null,
+  gitError: null,
   ...over,
 });
 const fix = (sha: string, over: Partial<SecurityFix> = {}): SecurityFix => ({
@@ -66,7 +69,7 @@ describe('promotion formatting', () => {
     const s = promotionSummary(status({
       pendingApprovals: [{ sha: '9'.repeat(40), revno: 9, approvedAt: '2026-05-01T11:00:00Z', containsDb: false }],
       waiting: { newest: 9, count: 1 },
-      pendingMergeBack: [{ sha: 'a'.repeat(40), reportedAt: '2026-05-01T10:00:00Z', ageSeconds: 7200, detection: 'without a repository, only a landing of this very commit on stable, or an operator, can tell' }],
+      pendingMergeBack: [{ sha: 'a'.repeat(40), reportedAt: '2026-05-01T10:00:00Z', promotedAt: null, ageSeconds: 7200, detection: 'without a repository, only a landing of this very commit on stable, or an operator, can tell' }],
       lastHold: { sha: '9'.repeat(40), revno: 9, code: 'merge-back-unknown', reason: 'production carries security fix aaaaaaaaaa', created_at: '2026-05-01T11:00:00Z' },
     }), now, [
       fix('a'.repeat(40)),
@@ -85,7 +88,7 @@ describe('runway status', () => {
     const s = statusSummary({
       qa: {
         branch: 'stable', lastPromoted: { revno: 6, sha: '6'.repeat(40), at: null }, deployable: { revno: 6, sha: '6'.repeat(40) }, tip: { revno: 7, sha: '7'.repeat(40) },
-        waiting: 1, blocker: null, nextAction: null, landings: { pending: 0, refused: [] },
+        waiting: 1, blocker: null, blockers: [], nextAction: null, landings: { pending: 0, refused: [] },
         productionRunsBad: { actor: 'developer', reason: 'x', revisions: [{ revno: 6, sha: '6'.repeat(40), actor: 'developer', reason: 'production runs r6, which is bad' }] },
       },
       promotion: status({

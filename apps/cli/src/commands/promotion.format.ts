@@ -1,79 +1,9 @@
 /** How promotion's answers look to people. */
+import type { ActiveLock, NewLock, Promotion, PromotionStatus, SecurityFix } from '@runway/contracts';
 import { ago, details, duration, firstLine, revLabel, shortSha, table } from '../output';
-import type { BadInProduction, BadActor } from './revisions.format';
 
-export interface Lock {
-  id: string;
-  reason: string;
-  author: string;
-  created_by?: string;
-  created_at?: string;
-  until: string | null;
-}
-
-export interface PromotionStatus {
-  branch: string;
-  repository: string | null;
-  productionStable: { sha: string; revno: number | null; since: string } | null;
-  automaticPromotion: 'on' | 'locked' | 'frozen';
-  locks: Lock[];
-  freeze: { start?: string; end?: string; window?: string } | null;
-  pendingApprovals: { sha: string; revno: number; approvedAt: string; containsDb: boolean }[];
-  waiting: { newest: number; count: number } | null;
-  pendingMergeBack: {
-    sha: string; reportedAt: string; promotedAt?: string | null; ageSeconds: number;
-    /** Only without a repository: how a merge-back can be known at all. */
-    detection?: string;
-  }[];
-  /** Approvals QA took back (a late bad mark, a mark back to needs-testing), newest first. */
-  withdrawnApprovals?: WithdrawnApproval[];
-  /** Production runs a revision QA found bad, as qa-gate last said. */
-  productionRunsBad?: { revisions: BadInProduction[]; actor: BadActor; reason: string; since: string | null; productionRevno: number | null } | null;
-  /** `merge-back-unknown`: no repository, and production carries a security fix nobody confirmed merged back. */
-  lastHold: { sha: string; revno: number | null; code: string; reason: string; created_at: string } | null;
-  gitError: string | null;
-}
-
-export interface WithdrawnApproval {
-  sha: string;
-  revno: number;
-  approvedAt: string;
-  withdrawnAt: string;
-  reason: string;
-}
-
-export type MergedBackHow = 'ancestry' | 'patch-id' | 'operator';
-
-export interface SecurityFix {
-  sha: string;
-  branch: string;
-  reportedBy: string;
-  reportedAt: string;
-  promotedAt: string | null;
-  mergedBackAt: string | null;
-  /** The first stable commit that contains it (by ancestry or by patch identity). */
-  mergedBackBy: string | null;
-  mergedBackHow: MergedBackHow | null;
-  /** The operator's note, for a merge-back an operator confirmed. */
-  mergedBackNote: string | null;
-}
-
-export interface Promotion {
-  id: string;
-  fromSha: string | null;
-  fromRevno: number | null;
-  toSha: string;
-  toRevno: number | null;
-  cause: string;
-  requestedBy?: string;
-  forced?: boolean;
-  reason?: string | null;
-  kind?: string;
-  createdAt: string;
-}
-
-function lockLine(l: Lock, now: Date): string {
-  return `${l.reason} (${l.author}${l.created_at ? `, ${ago(l.created_at, now)}` : ''}${l.until ? `, until ${l.until}` : ''}) [${l.id}]`;
+function lockLine(l: ActiveLock, now: Date): string {
+  return `${l.reason} (${l.author}, ${ago(l.created_at, now)}${l.until ? `, until ${l.until}` : ''}) [${l.id}]`;
 }
 
 /** Withdrawn approvals shown in a summary; `--json` has every one the service keeps. */
@@ -125,7 +55,7 @@ export function promotionSummary(s: PromotionStatus, now: Date, fixes?: Security
   for (const f of s.pendingMergeBack) rows.push(['merge-back pending', `${shortSha(f.sha)} (${duration(f.ageSeconds)})${f.detection ? `: ${f.detection}` : ''}`]);
   const merged = (fixes ?? []).filter((f) => f.mergedBackAt).sort((a, b) => Date.parse(b.mergedBackAt!) - Date.parse(a.mergedBackAt!));
   for (const f of merged.slice(0, MERGED_BACK_SHOWN)) rows.push(['merged back', `${shortSha(f.sha)} ${mergeBackLabel(f, now)} (${ago(f.mergedBackAt, now)})`]);
-  if (s.gitError) rows.push(['git error', s.gitError]);
+  if (s.gitError) rows.push(['git error', `${s.gitError.message} (${ago(s.gitError.at, now)})`]);
   return details(rows);
 }
 
@@ -149,6 +79,6 @@ export function promotionsTable(list: Promotion[], now: Date): string {
   );
 }
 
-export function lockSummary(l: Lock): string {
+export function lockSummary(l: NewLock): string {
   return `locked: ${l.reason} (${l.author}${l.until ? `, until ${l.until}` : ''})\nlock id: ${l.id}`;
 }

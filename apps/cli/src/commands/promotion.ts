@@ -1,11 +1,10 @@
 /** promotion: `runway promote`, `runway promotions`, `runway lock`, `runway unlock`, `runway security-fixes`. */
 import type { Command } from 'commander';
+import type { NewLock, Promoted, Promotion, PromotionStatus, SecurityFix } from '@runway/contracts';
 import { arg, parseOrUsage, type Register } from '../context';
 import { CliError, ExitCode } from '../exit-codes';
 import { parsePositiveInt, parseRevisionRef, parseUntil } from '../parse';
-import {
-  type Lock, lockSummary, mergedBackSummary, type Promotion, promotionsTable, type PromotionStatus, type SecurityFix, securityFixesTable,
-} from './promotion.format';
+import { lockSummary, mergedBackSummary, promotionsTable, securityFixesTable } from './promotion.format';
 
 export const registerPromotion: Register = (program: Command, action) => {
   program
@@ -19,7 +18,7 @@ export const registerPromotion: Register = (program: Command, action) => {
       const ref = parseOrUsage(() => parseRevisionRef(rev as string));
       if (o.force && !o.reason) throw new CliError('--force needs --reason', ExitCode.USAGE);
       const revision = ref.kind === 'revno' ? `r${ref.revno}` : ref.sha;
-      const res = await ctx.client('promotion').post<{ promoted: string | null }>('/promotions', { revision, force: o.force || undefined, reason: o.reason });
+      const res = await ctx.client('promotion').post<Promoted>('/promotions', { revision, force: o.force || undefined, reason: o.reason });
       ctx.print(res, () => (res.promoted ? `promoted: production-stable is now ${res.promoted}` : `nothing to promote: ${revision} is already in production-stable`));
     }));
 
@@ -41,7 +40,7 @@ export const registerPromotion: Register = (program: Command, action) => {
     .action(action(async (ctx, reason, opts) => {
       const o = opts as { until?: string; author?: string };
       const until = o.until ? parseOrUsage(() => parseUntil(o.until!, ctx.io.now())) : undefined;
-      const lock = await ctx.client('promotion').post<Lock>('/locks', { reason, until, author: o.author });
+      const lock = await ctx.client('promotion').post<NewLock>('/locks', { reason, until, author: o.author });
       ctx.print(lock, () => lockSummary(lock));
     }));
 

@@ -1,11 +1,12 @@
-import {
-  type Deployable, deployableSummary, dismissedSummary, type Landing, landingsTable, landingSummary, qaLabel, type Revision, revisionsTable,
-} from './revisions.format';
+import type { Deployable, Landing, Revision } from '@runway/contracts';
+import { deployableSummary, dismissedSummary, landingsTable, landingSummary, qaLabel, revisionsTable } from './revisions.format';
 
 const now = new Date('2026-05-01T12:00:00Z');
 const rev = (revno: number, over: Partial<Revision> = {}): Revision => ({
   id: String(revno), branch: 'stable', revno, sha: `${revno}`.padStart(40, 'a'), message: `change ${revno}\n\nbody`, author: 'Ada <ada@example.com>',
-  landedAt: '2026-05-01T11:00:00Z', qaStatus: 'needs-testing', db: false, fixedByRevno: null, fixesRevno: null, ...over,
+  landedAt: '2026-05-01T11:00:00Z', qaStatus: 'needs-testing', db: false, fixedByRevno: null, fixesRevno: null, buildUrl: null, buildId: null, reportedBy: 'buildbot',
+  statusChangedAt: null, parents: null, changedFiles: null, enrichedAt: null, enrichAttempts: 0, enrichError: null, nextEnrichAt: null, landedWith: null,
+  recordedAt: '2026-05-01T11:00:00Z', ...over,
 });
 
 describe('qa-gate formatting', () => {
@@ -27,8 +28,12 @@ describe('qa-gate formatting', () => {
     const s = deployableSummary({
       branch: 'stable', lastPromoted: { revno: 40, sha: 'f'.repeat(40), at: '2026-05-01T10:00:00Z' }, deployable: { revno: 42, sha: 'e'.repeat(40) },
       tip: { revno: 46, sha: null }, waiting: 6,
-      blocker: { revno: 45, sha: 'd'.repeat(40), status: 'needs-testing', kind: 'needs-testing', reason: 'r45 needs testing', actor: 'qa', author: 'Ada', waitingSeconds: 5400 },
-      nextAction: { description: 'QA: test r45', actor: 'qa', revno: 45, wouldMakeDeployable: 46 },
+      blocker: {
+        revno: 45, sha: 'd'.repeat(40), status: 'needs-testing', kind: 'needs-testing', reason: 'r45 needs testing', actor: 'qa', author: 'Ada', waitingSeconds: 5400,
+        id: '45', landedAt: '2026-05-01T10:30:00Z',
+      },
+      blockers: [], nextAction: { description: 'QA: test r45', actor: 'qa', revno: 45, wouldMakeDeployable: 46, wouldRelease: 4 }, productionRunsBad: null,
+      landings: { pending: 0, refused: [] },
     }, now);
     expect(s).toContain('last promoted  r40 ffffffffff (2h00m ago)');
     expect(s).toContain('deployable     r42 eeeeeeeeee');
@@ -45,7 +50,7 @@ describe('qa-gate formatting', () => {
 
   const base: Deployable = {
     branch: 'stable', lastPromoted: { revno: 7, sha: '7'.repeat(40), at: '2026-05-01T11:00:00Z' }, deployable: { revno: 7, sha: '7'.repeat(40) },
-    tip: { revno: 9, sha: '9'.repeat(40) }, waiting: 2, blocker: null, nextAction: null, productionRunsBad: null, landings: { pending: 0, refused: [] },
+    tip: { revno: 9, sha: '9'.repeat(40) }, waiting: 2, blocker: null, blockers: [], nextAction: null, productionRunsBad: null, landings: { pending: 0, refused: [] },
   };
 
   it('puts production running a bad revision first, with who must act for each', () => {
@@ -101,7 +106,7 @@ describe('qa-gate formatting', () => {
 
   const landing = (id: string, over: Partial<Landing> = {}): Landing => ({
     id, branch: 'stable', sha: id.padStart(40, 'f'), claimedRevno: null, author: 'Ada', landedAt: '2026-05-01T11:00:00Z', buildUrl: null, buildId: 40,
-    reportedBy: 'buildbot', state: 'recorded', refusal: null, reason: null, revnoFrom: 5, revnoTo: 7, attempts: 1, receivedAt: '2026-05-01T11:00:00Z',
+    reportedBy: 'buildbot', state: 'recorded', refusal: null, reason: null, revnoFrom: 5, revnoTo: 7, attempts: 1, nextAttemptAt: null, receivedAt: '2026-05-01T11:00:00Z',
     resolvedAt: '2026-05-01T11:00:01Z', dismissedBy: null, ...over,
   });
 

@@ -1,116 +1,8 @@
 /** How qa-gate's answers look to people. */
+import type {
+  BadRevisionInProduction, Blocker, Deployable, Landing, LandingAnswer, LandingBlocker, LandingPage, Revision, RevisionPage,
+} from '@runway/contracts';
 import { ago, details, duration, firstLine, revLabel, shortSha, table } from '../output';
-
-export interface Revision {
-  id: string;
-  branch: string;
-  revno: number;
-  sha: string;
-  message: string | null;
-  author: string | null;
-  landedAt: string;
-  qaStatus: string;
-  db: boolean;
-  fixedByRevno: number | null;
-  fixesRevno: number | null;
-  buildId?: number | null;
-  buildUrl?: string | null;
-  /** The sha the build reported: when it is not this revision's own, buildbot collapsed builds and this revision came with it. */
-  landedWith?: string | null;
-}
-
-export interface RevisionPage {
-  items: Revision[];
-  next: { before: number } | null;
-}
-
-/** A revision that blocks the next deployable one. */
-export interface RevisionBlocker {
-  revno: number; sha: string; status: string; kind: string; reason: string; actor: string; author: string | null; waitingSeconds: number;
-}
-
-/** A landing that blocks the branch: refused (stable's history was rewritten) or not yet placed by git. */
-export interface LandingBlocker {
-  kind: 'landing-refused' | 'landing-pending';
-  actor: 'operator' | 'runway';
-  revno: null;
-  status: null;
-  sha: string;
-  landingId: string;
-  reason: string;
-  author: string | null;
-  landedAt: string;
-  waitingSeconds: number;
-}
-
-/** Who must act, for a revision production runs that QA found bad: land a fix, test it, or promote it (or roll back). */
-export type BadActor = 'developer' | 'qa' | 'operator';
-
-export interface BadInProduction {
-  revno: number;
-  sha: string;
-  fixedByRevno?: number;
-  reason: string;
-  actor: BadActor;
-}
-
-export interface ProductionRunsBad {
-  revisions: BadInProduction[];
-  actor: BadActor;
-  reason: string;
-}
-
-export interface Deployable {
-  branch: string;
-  lastPromoted: { revno: number | null; sha: string; at: string | null } | null;
-  deployable: { revno: number; sha: string | null } | null;
-  tip: { revno: number; sha: string | null } | null;
-  waiting: number;
-  blocker: RevisionBlocker | LandingBlocker | null;
-  nextAction: { description: string; actor: string; revno: number; wouldMakeDeployable: number | null } | null;
-  productionRunsBad?: ProductionRunsBad | null;
-  landings?: { pending: number; refused: { id: string; sha: string; reason: string | null; buildId: number | null; at: string | null }[] };
-}
-
-export type LandingState = 'pending' | 'recorded' | 'known' | 'refused' | 'dismissed';
-export const LANDING_STATES: readonly LandingState[] = ['pending', 'recorded', 'known', 'refused', 'dismissed'];
-
-/** A landing as reported (qa-gate with a repository), and what git made of it. */
-export interface Landing {
-  id: string;
-  branch: string;
-  sha: string;
-  claimedRevno: number | null;
-  author: string | null;
-  landedAt: string;
-  buildUrl: string | null;
-  buildId: number | null;
-  reportedBy: string | null;
-  state: LandingState;
-  refusal: 'rewritten' | 'not-first-parent' | null;
-  reason: string | null;
-  revnoFrom: number | null;
-  revnoTo: number | null;
-  attempts: number;
-  receivedAt: string;
-  resolvedAt: string | null;
-  dismissedBy: string | null;
-}
-
-export interface LandingPage {
-  items: Landing[];
-  next: { before: string } | null;
-}
-
-export interface LandingOutcome {
-  branch: string;
-  sha: string;
-  recorded: boolean;
-  revno?: number;
-  qaStatus?: string;
-  /** It waits for git to place it on the branch's first-parent history (qa-gate with a repository). */
-  pending?: boolean;
-}
 
 /** `ok`, or `bad (fixed by r46)`. */
 export function qaLabel(r: Pick<Revision, 'qaStatus' | 'fixedByRevno' | 'fixesRevno'>): string {
@@ -125,16 +17,16 @@ export function revisionsTable(page: RevisionPage, now: Date): string {
   return page.next ? `${t}\nMore: --before ${page.next.before}` : t;
 }
 
-export function isLandingBlocker(b: Deployable['blocker']): b is LandingBlocker {
+export function isLandingBlocker(b: Blocker | null): b is LandingBlocker {
   return b !== null && (b.kind === 'landing-refused' || b.kind === 'landing-pending');
 }
 
 /** `r45`, or `landing 12` when a landing blocks. */
-export function blockerName(b: NonNullable<Deployable['blocker']>): string {
+export function blockerName(b: Blocker): string {
   return isLandingBlocker(b) ? `landing ${b.landingId}` : `r${b.revno}`;
 }
 
-function blockerLine(b: Deployable['blocker']): string {
+function blockerLine(b: Blocker | null): string {
   if (!b) return 'nothing';
   const waited = `waiting ${duration(b.waitingSeconds)}, ${b.actor} to act${b.author ? `; author ${b.author}` : ''}`;
   if (!isLandingBlocker(b)) return `r${b.revno} ${b.kind}: ${b.reason} (${waited})`;
@@ -143,7 +35,7 @@ function blockerLine(b: Deployable['blocker']): string {
 }
 
 /** `r6 412e7af50e (developer to act): production runs r6, which is bad: ...` */
-export function productionBadLine(r: BadInProduction): string {
+export function productionBadLine(r: BadRevisionInProduction): string {
   return `${revLabel(r)} (${r.actor} to act): ${r.reason}`;
 }
 
@@ -167,7 +59,7 @@ export function deployableSummary(d: Deployable, now: Date): string {
   return details(rows);
 }
 
-export function landingSummary(o: LandingOutcome | null, sha: string): string {
+export function landingSummary(o: LandingAnswer, sha: string): string {
   if (!o) return `${shortSha(sha)}: not recorded (not a branch qa-gate watches)`;
   if (o.pending) return `${o.recorded ? 'queued' : 'already queued'}: ${o.branch} ${shortSha(o.sha)} waits for git to place it on ${o.branch} (runway landings --state pending)`;
   return `${o.recorded ? 'landed' : 'already landed'}: ${o.branch} r${o.revno ?? '?'} ${shortSha(o.sha)} (QA: ${o.qaStatus ?? '?'})`;

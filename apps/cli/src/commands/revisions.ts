@@ -1,12 +1,12 @@
 /** qa-gate: `runway revisions`, `runway qa`, `runway deployable`, `runway land`, `runway landings`. */
 import { Argument, type Command, Option } from 'commander';
+import { type Deployable, type Landing, type LandingAnswer, type LandingPage, LANDING_STATES, type Revision, type RevisionPage } from '@runway/contracts';
 import { arg, collect, type Ctx, parseOrUsage, type Register } from '../context';
 import { CliError, ExitCode } from '../exit-codes';
 import { parseLandingId, parsePositiveInt, parseRevisionRef, parseSince, parseUntil, type RevisionRef } from '../parse';
 import { revLabel } from '../output';
 import {
-  blockerName, type Deployable, deployableSummary, dismissedSummary, type Landing, type LandingOutcome, type LandingPage, LANDING_STATES, landingsTable, landingSummary, productionBadLine, qaLabel,
-  type Revision, type RevisionPage, revisionsTable,
+  blockerName, deployableSummary, dismissedSummary, landingsTable, landingSummary, productionBadLine, qaLabel, revisionsTable,
 } from './revisions.format';
 
 const QA_STATUSES = ['ok', 'bad', 'untestable', 'no-qa', 'needs-testing'];
@@ -92,7 +92,7 @@ export const registerRevisions: Register = (program: Command, action) => {
       if (ref.kind !== 'sha') throw new CliError(`land needs a sha, not a revno: ${sha}`, ExitCode.USAGE);
       const landedAt = o.landedAt ? parseOrUsage(() => parseUntil(o.landedAt!, ctx.io.now())) : undefined;
       const branch = o.branch ?? (await qaBranch(ctx));
-      const outcome = await ctx.client('qa-gate').post<LandingOutcome | null>('/revisions', {
+      const outcome = await ctx.client('qa-gate').post<LandingAnswer>('/revisions', {
         branch, sha: ref.sha, revno: o.revno, message: o.message, author: o.author, buildUrl: o.buildUrl, landedAt, files: o.file,
       });
       ctx.print(outcome ?? null, () => landingSummary(outcome ?? null, ref.sha));

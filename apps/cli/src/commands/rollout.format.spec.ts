@@ -1,12 +1,15 @@
-import { type Deploy, deadlineLabel, isFinished, pickRollout, type Rollout, rolloutOutcome, rolloutsTable, type Server, serversTable, waveProgress } from './rollout.format';
+import type { Deploy, DeployState, Rollout, RolloutState, Server } from '@runway/contracts';
+import { deadlineLabel, isFinished, pickRollout, rolloutOutcome, rolloutsTable, serversTable, waveProgress } from './rollout.format';
 import { watchExitCode } from './rollout';
 
-const deploy = (host: string, wave: string | null, batch: number, status: string): Deploy => ({
-  id: host, host, batch, wave, revision: 'a'.repeat(40), previousRevision: null, status, outputTail: null, updatedAt: '2026-05-01T12:00:00Z',
+const deploy = (host: string, wave: string | null, batch: number, status: DeployState): Deploy => ({
+  id: host, rolloutId: 'r', host, batch, wave, revision: 'a'.repeat(40), previousRevision: null, status, outputTail: null, requestedAt: '2026-05-01T12:00:00Z',
+  updatedAt: '2026-05-01T12:00:00Z', deadlineAt: null,
 });
-const rollout = (id: string, status: string): Rollout => ({
-  id, cause: 'promoted', toSha: 'b'.repeat(40), toRevno: 9, kind: 'no-downtime', status, batches: 1, currentBatch: 0, scheduledFor: null,
-  failure: null, pausedBy: null, skipped: [], createdAt: '2026-05-01T12:00:00Z', finishedAt: null,
+const rollout = (id: string, status: RolloutState): Rollout => ({
+  id, sourceId: id, cause: 'promoted', track: 'promoted', hosts: null, cancelledBy: null, toSha: 'b'.repeat(40), toRevno: 9, kind: 'no-downtime', status, batches: 1,
+  currentBatch: 0, scheduledFor: null, failure: null, pausedFrom: null, pausedBy: null, skipped: [], revisions: [], createdAt: '2026-05-01T12:00:00Z', startedAt: null,
+  finishedAt: null,
 });
 
 describe('rollout formatting', () => {
@@ -24,8 +27,8 @@ describe('rollout formatting', () => {
   });
 
   it('knows when a rollout has ended, and what watch exits with', () => {
-    expect(['succeeded', 'failed', 'no-servers', 'superseded', 'cancelled'].every((s) => isFinished({ status: s }))).toBe(true);
-    expect(['in-progress', 'paused', 'blocked', 'waiting-window', 'preflight'].some((s) => isFinished({ status: s }))).toBe(false);
+    expect((['succeeded', 'failed', 'no-servers', 'superseded', 'cancelled'] as const).every((s) => isFinished({ status: s }))).toBe(true);
+    expect((['in-progress', 'paused', 'blocked', 'waiting-window', 'preflight'] as const).some((s) => isFinished({ status: s }))).toBe(false);
     expect(watchExitCode(rollout('a', 'succeeded'))).toBe(0);
     expect(watchExitCode(rollout('a', 'failed'))).toBe(7);
     expect(watchExitCode(rollout('a', 'superseded'))).toBe(5);
@@ -40,14 +43,15 @@ describe('rollout formatting', () => {
 
   const now = new Date('2026-05-01T12:00:00Z');
   const server = (host: string, more: Partial<Server> = {}): Server => ({
-    host, environment: 'lpnet', wave: null, runningRevision: 'c'.repeat(40), agentVersion: '0.1.0', lastHeartbeatAt: null, heartbeatAgeSeconds: 3, reachable: true, hold: null,
-    desiredRevision: 'c'.repeat(40), drift: null, deploying: null, deregisteredAt: null, deregisteredBy: null, ...more,
+    host, environment: 'lpnet', wave: null, runningRevision: 'c'.repeat(40), agentVersion: '0.1.0', registeredBy: 'agent', registeredAt: '2026-05-01T10:00:00Z',
+    lastHeartbeatAt: null, heartbeatAgeSeconds: 3, reachable: true, hold: null, track: 'promoted', desiredRevision: 'c'.repeat(40), drift: null, deploying: null,
+    deregisteredAt: null, deregisteredBy: null, ...more,
   });
 
   it('lists servers with their hold and heartbeat', () => {
     const t = serversTable([
       server('app1.lpnet'),
-      server('app2.lpnet', { wave: 'lpnet-2', runningRevision: null, desiredRevision: null, heartbeatAgeSeconds: null, reachable: false, hold: { reason: 'disk swap', author: 'ops', until: null } }),
+      server('app2.lpnet', { wave: 'lpnet-2', runningRevision: null, desiredRevision: null, heartbeatAgeSeconds: null, reachable: false, hold: { host: 'app2.lpnet', reason: 'disk swap', author: 'ops', until: null, createdAt: '2026-05-01T11:00:00Z' } }),
     ], now);
     expect(t.split('\n')).toEqual([
       expect.stringMatching(/^HOST\s+ENV\s+WAVE\s+RUNNING\s+DESIRED\s+HEARTBEAT\s+STATE\s+DEPLOYING\s+HOLD$/),
@@ -61,7 +65,7 @@ describe('rollout formatting', () => {
     const t = serversTable([
       server('app1.lpnet', {
         runningRevision: 'd'.repeat(40), drift: { expected: 'c'.repeat(40), running: 'd'.repeat(40), since: '2026-05-01T11:57:00Z' },
-        hold: { reason: 'disk swap', author: 'ops', until: null },
+        hold: { host: 'app1.lpnet', reason: 'disk swap', author: 'ops', until: null, createdAt: '2026-05-01T11:00:00Z' },
       }),
       server('app2.lpnet', {
         desiredRevision: 'e'.repeat(40),

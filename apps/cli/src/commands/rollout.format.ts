@@ -1,79 +1,14 @@
 /** How rollout's answers look to people, and how a rollout's deploys group into waves. */
+import type { Deploy, DeployState, Rollout, RolloutState, Server } from '@runway/contracts';
 import { ago, duration, firstLine, revLabel, shortSha, table } from '../output';
 
-/** The deploy on its way to a server, and when rollout fails it if the agent never reports. */
-export interface InFlight {
-  rolloutId: string;
-  deployId: string;
-  revision: string;
-  status: string;
-  requestedAt: string;
-  deadlineAt: string | null;
-}
-
-/** A server as GET /servers shows it. Fields after `hold` are optional: an older rollout does not send them. */
-export interface Server {
-  host: string;
-  environment: string;
-  wave: string | null;
-  runningRevision: string | null;
-  agentVersion: string;
-  lastHeartbeatAt: string | null;
-  heartbeatAgeSeconds: number | null;
-  reachable: boolean;
-  hold: { reason: string; author: string; until: string | null } | null;
-  /** `promoted` (production) or `qa-tip` (a QA server). */
-  track?: string;
-  /** What it should run: its track's last rollout, or an operator's later pin. */
-  desiredRevision?: string | null;
-  /** It runs something other than what Runway last put there. */
-  drift?: { expected: string | null; running: string | null; since: string | null } | null;
-  deploying?: InFlight | null;
-  deregisteredAt?: string | null;
-  deregisteredBy?: string | null;
-}
-
-export interface Deploy {
-  id: string;
-  host: string;
-  batch: number;
-  wave: string | null;
-  revision: string;
-  previousRevision: string | null;
-  status: string;
-  outputTail: string | null;
-  updatedAt: string;
-  /** When rollout fails it if the agent has not reported; null once it is done. */
-  deadlineAt?: string | null;
-}
-
-export interface Rollout {
-  id: string;
-  /** `promoted`, `qa-tip`, `manual`, or `catch-up` (servers that fell behind or drifted). */
-  cause: string;
-  track?: string;
-  /** The servers it is for, when not its whole track (manual, catch-up). */
-  hosts?: string[] | null;
-  cancelledBy?: string | null;
-  toSha: string;
-  toRevno: number | null;
-  kind: string;
-  status: string;
-  batches: number;
-  currentBatch: number;
-  scheduledFor: string | null;
-  failure: string | null;
-  pausedBy: string | null;
-  skipped: { host: string; reason: string }[];
-  createdAt: string;
-  finishedAt: string | null;
-  deploys?: Deploy[];
-}
+/** A rollout, with its deploys when the answer has them (`GET /rollouts/{id}`). */
+type RolloutWithDeploys = Rollout & { deploys?: Deploy[] };
 
 /** A rollout in one of these states changes no more. */
-export const FINISHED_ROLLOUT_STATES = ['succeeded', 'failed', 'no-servers', 'superseded', 'cancelled'];
+export const FINISHED_ROLLOUT_STATES: readonly RolloutState[] = ['succeeded', 'failed', 'no-servers', 'superseded', 'cancelled'];
 /** A deploy in one of these states is over. */
-export const FINISHED_DEPLOY_STATES = ['succeeded', 'failed', 'rolled-back', 'cancelled', 'skipped'];
+export const FINISHED_DEPLOY_STATES: readonly DeployState[] = ['succeeded', 'failed', 'rolled-back', 'cancelled', 'skipped'];
 
 export function isFinished(r: Pick<Rollout, 'status'>): boolean {
   return FINISHED_ROLLOUT_STATES.includes(r.status);
@@ -180,7 +115,7 @@ export function waveProgress(deploys: Deploy[]): WaveProgress[] {
   return [...waves.entries()]
     .sort(([a, x], [b, y]) => x.firstBatch - y.firstBatch || a.localeCompare(b))
     .map(([wave, { deploys: ds }]) => {
-      const count = (states: string[]) => ds.filter((d) => states.includes(d.status)).length;
+      const count = (states: readonly DeployState[]) => ds.filter((d) => states.includes(d.status)).length;
       const succeeded = count(['succeeded']);
       const failed = count(['failed', 'rolled-back']);
       const running = count(['requested', 'started']);
@@ -199,7 +134,7 @@ export const CATCH_UP_MEANING = 'servers released from a hold, back after an out
  * What a rollout says: its outcome, what it is for, skipped servers, any failure (a cancel says
  * who and why), and each deploy with its deadline while it runs.
  */
-export function rolloutOutcome(r: Rollout, now: Date = new Date()): string {
+export function rolloutOutcome(r: RolloutWithDeploys, now: Date = new Date()): string {
   const lines = [`rollout ${r.id} to ${revLabel({ revno: r.toRevno, sha: r.toSha })}: ${r.status}`];
   if (r.cause === 'catch-up') lines.push(`  catch-up for ${rolloutTarget(r)}: ${CATCH_UP_MEANING}`);
   else if (r.hosts?.length) lines.push(`  ${r.cause} for ${rolloutTarget(r)}`);

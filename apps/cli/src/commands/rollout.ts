@@ -2,24 +2,25 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MultiBar, type SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
+import type { Deregistered, NewHold, Rollout, RolloutDetail, Server } from '@runway/contracts';
 import { arg, type Ctx, parseOrUsage, type Register } from '../context';
 import { CliError, ExitCode } from '../exit-codes';
 import { json } from '../output';
 import { revLabel } from '../output';
 import { parsePositiveInt, parseReason, parseUntil } from '../parse';
-import { isFinished, pickRollout, type Rollout, rolloutOutcome, rolloutsTable, type Server, serversTable, waveProgress } from './rollout.format';
+import { isFinished, pickRollout, rolloutOutcome, rolloutsTable, serversTable, waveProgress } from './rollout.format';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-async function resolveRollout(ctx: Ctx, id: string | undefined): Promise<Rollout> {
+async function resolveRollout(ctx: Ctx, id: string | undefined): Promise<RolloutDetail> {
   const rollout = ctx.client('rollout');
   if (id) {
     if (!UUID.test(id)) throw new CliError(`not a rollout id: ${id}`, ExitCode.USAGE);
-    return rollout.get<Rollout>(`/rollouts/${id}`);
+    return rollout.get<RolloutDetail>(`/rollouts/${id}`);
   }
   const picked = pickRollout(await rollout.get<Rollout[]>('/rollouts', { limit: 20 }));
   if (!picked) throw new CliError('no rollouts yet', ExitCode.NOT_FOUND);
-  return rollout.get<Rollout>(`/rollouts/${picked.id}`);
+  return rollout.get<RolloutDetail>(`/rollouts/${picked.id}`);
 }
 
 /** The exit code a finished rollout gives `watch`: a rollout that did not go out (superseded, cancelled) is not a success. */
@@ -35,7 +36,7 @@ function rolloutId(id: unknown): string {
 }
 
 /** Polls a rollout until it ends, with one progress bar per wave (on stderr). */
-async function watch(ctx: Ctx, first: Rollout, intervalMs: number, timeoutMs: number | undefined): Promise<Rollout> {
+async function watch(ctx: Ctx, first: RolloutDetail, intervalMs: number, timeoutMs: number | undefined): Promise<RolloutDetail> {
   const client = ctx.client('rollout');
   const deadline = timeoutMs ? Date.now() + timeoutMs : Infinity;
   // Bars go to stderr, made once the rollout has deploys; stdout keeps the outcome for scripts.
@@ -79,7 +80,7 @@ async function watch(ctx: Ctx, first: Rollout, intervalMs: number, timeoutMs: nu
       if (isFinished(r)) return r;
       if (Date.now() > deadline) throw new CliError(`rollout ${r.id} still ${r.status} after ${timeoutMs} ms`, ExitCode.ERROR);
       await sleep(intervalMs);
-      r = await client.get<Rollout>(`/rollouts/${r.id}`);
+      r = await client.get<RolloutDetail>(`/rollouts/${r.id}`);
     }
   } finally {
     progress.multibar?.stop();
@@ -104,7 +105,7 @@ export const registerRollout: Register = (program: Command, action) => {
     .requiredOption('--reason <text>', 'why: replaced, decommissioned', arg(parseReason))
     .action(action(async (ctx, host, opts) => {
       const reason = (opts as { reason: string }).reason;
-      const answer = await ctx.client('rollout').post<{ host: string; deregisteredBy: string; reason: string }>(`/servers/${encodeURIComponent(host as string)}/deregister`, { reason });
+      const answer = await ctx.client('rollout').post<Deregistered>(`/servers/${encodeURIComponent(host as string)}/deregister`, { reason });
       ctx.print(answer, () => `${answer.host} deregistered by ${answer.deregisteredBy}: ${answer.reason}`);
     }));
 
@@ -117,7 +118,7 @@ export const registerRollout: Register = (program: Command, action) => {
     .action(action(async (ctx, host, reason, opts) => {
       const o = opts as { until?: string };
       const until = o.until ? parseOrUsage(() => parseUntil(o.until!, ctx.io.now())) : undefined;
-      const hold = await ctx.client('rollout').put<unknown>(`/servers/${encodeURIComponent(host as string)}/hold`, { reason, until });
+      const hold = await ctx.client('rollout').put<NewHold>(`/servers/${encodeURIComponent(host as string)}/hold`, { reason, until });
       ctx.print(hold, () => `${host} held: ${reason}`);
     }));
 

@@ -1,13 +1,13 @@
 /** `runway status`: the whole pipeline at a glance, from every service. `runway config`: where the CLI points. */
 import type { Command } from 'commander';
+import type { Deployable, Preflight, PromotionStatus, Rollout, SecurityFix, Server } from '@runway/contracts';
 import type { Register } from '../context';
 import { SERVICE_NAMES } from '../config';
 import { CliError, ExitCode, type ExitCodeValue } from '../exit-codes';
 import { details, revLabel } from '../output';
-import type { Preflight } from './cowboys.format';
-import { type PromotionStatus, promotionSummary, type SecurityFix } from './promotion.format';
-import { type Deployable, deployableSummary } from './revisions.format';
-import { isFinished, type Rollout, type Server } from './rollout.format';
+import { promotionSummary } from './promotion.format';
+import { deployableSummary } from './revisions.format';
+import { isFinished } from './rollout.format';
 
 export interface Status {
   qa: Deployable | null;

@@ -7,7 +7,7 @@ import { api, type Capabilities } from '../api';
 import { when } from '../format';
 import { useResource } from '../live';
 import { Badge, Empty, Loading, Problem, Section } from '../ui';
-import type { Cowboy, Server } from './Servers';
+import type { Cowboy, Server } from '@runway/contracts/http';
 
 const CHANGES = ['cowboy-applied', 'cowboy-removed', 'deploy-reported'];
 
@@ -19,7 +19,7 @@ export function Cowboys({ capabilities }: { capabilities: Capabilities }) {
   const held = new Map<string, string[]>();
   for (const s of servers.data ?? []) if (s.hold) held.set(s.host, [`held by ${s.hold.author}: ${s.hold.reason}${s.hold.until ? ` (until ${when(s.hold.until)})` : ''}`]);
   for (const c of live.filter((x) => x.policy === 'hold')) {
-    held.set(c.host, [...(held.get(c.host) ?? []), `cowboy ${c.patchHash.slice(0, 10)} (hold): ${c.reason}`]);
+    held.set(c.host, [...(held.get(c.host) ?? []), `cowboy ${c.patchHash.slice(0, 10)} (hold): ${c.reason ?? 'no reason given'}`]);
   }
   return (
     <>

@@ -4,50 +4,18 @@
  * and an "evaluate with explain" box.
  */
 import { type FormEvent, useEffect, useRef, useState } from 'react';
+import type {
+  Changelog as ChangelogAnswer, FlagExplanation, FlagList, FlagSummary, LineError, Rule, RuleChange, RulesCheck, RuleSet, StaleFlags, Undocumented,
+} from '@runway/contracts/http';
 import { api, ApiError, type Capabilities } from '../api';
 import { when } from '../format';
 import { useResource } from '../live';
 import { Empty, Loading, Problem, Section } from '../ui';
 
-interface Rule {
-  flag: string;
-  scope: string;
-  priority: number;
-  value: string;
-}
-interface LineError {
-  line: number;
-  message: string;
-}
-interface Change {
-  id: string | number;
-  at: string;
-  by: string;
-  comment: string;
-  flags: string[];
-  diff: string;
-}
-interface FlagDoc {
-  name: string;
-  title: string | null;
-  description: string | null;
-  domain: string | null;
-  default: string | null;
-  documented: boolean;
-  rules: Rule[] | number;
-  lastEvaluatedAt: string | null;
-}
-interface Seen {
-  name: string;
-  firstSeen: string;
-  lastSeen: string;
-  source: string;
-}
-
 const CHANGES = ['flag-changed'];
 
 export function Flags({ capabilities }: { capabilities: Capabilities }) {
-  const flags = useResource<{ flags: FlagDoc[] }>('flags', '/flags', CHANGES);
+  const flags = useResource<FlagList>('flags', '/flags', CHANGES);
   return (
     <>
       <h1>Flags</h1>
@@ -61,7 +29,7 @@ export function Flags({ capabilities }: { capabilities: Capabilities }) {
 }
 
 function RulesEditor({ canEdit }: { canEdit: boolean }) {
-  const rules = useResource<{ version: number | string; text: string; rules: Rule[] }>('flags', '/rules', CHANGES);
+  const rules = useResource<RuleSet>('flags', '/rules', CHANGES);
   const [draft, setDraft] = useState<string>();
   const [comment, setComment] = useState('');
   const [errors, setErrors] = useState<LineError[]>([]);
@@ -92,8 +60,8 @@ function RulesEditor({ canEdit }: { canEdit: boolean }) {
 
   const refused = (e: unknown) => {
     if (e instanceof ApiError && Array.isArray(e.body?.errors)) {
-      setErrors(e.body.errors as LineError[]);
-      setMessage({ kind: 'problem', text: `Not saved: ${(e.body.errors as LineError[]).length} line(s) refused. Nothing changed.` });
+      setErrors(e.body.errors);
+      setMessage({ kind: 'problem', text: `Not saved: ${e.body.errors.length} line(s) refused. Nothing changed.` });
     } else if (e instanceof ApiError && e.status === 409) {
       setMessage({ kind: 'problem', text: 'Not saved: the rules changed since you loaded them. Copy your edit, reload, and apply it again.' });
     } else {
@@ -105,7 +73,7 @@ function RulesEditor({ canEdit }: { canEdit: boolean }) {
     setBusy(true);
     setMessage(undefined);
     try {
-      const r = await api.send<{ ok: boolean; errors: LineError[]; diff: string }>('POST', 'flags', '/rules/check', { text });
+      const r = await api.send<RulesCheck>('POST', 'flags', '/rules/check', { text });
       setErrors(r.errors ?? []);
       setPreview(r.diff);
       setMessage(r.ok ? { kind: 'ok', text: 'The rules are valid.' } : { kind: 'problem', text: `${r.errors.length} line(s) would be refused.` });
@@ -121,7 +89,7 @@ function RulesEditor({ canEdit }: { canEdit: boolean }) {
     setBusy(true);
     setMessage(undefined);
     try {
-      const r = await api.send<{ version: number | string; changed: boolean }>('PUT', 'flags', '/rules', {
+      const r = await api.send<RuleChange>('PUT', 'flags', '/rules', {
         text, comment, ...(rules.data ? { expectedVersion: rules.data.version } : {}),
       });
       setErrors([]);
@@ -234,7 +202,7 @@ function Diff({ text, label }: { text: string; label: string }) {
 }
 
 function Changelog() {
-  const log = useResource<{ entries: Change[]; next: unknown }>('flags', '/changelog?limit=20', CHANGES);
+  const log = useResource<ChangelogAnswer>('flags', '/changelog?limit=20', CHANGES);
   return (
     <Section title="Changelog">
       <Problem message={log.error} />
@@ -258,7 +226,7 @@ function Changelog() {
   );
 }
 
-function Docs({ flags, error }: { flags: FlagDoc[] | undefined; error: string | undefined }) {
+function Docs({ flags, error }: { flags: FlagSummary[] | undefined; error: string | undefined }) {
   return (
     <Section title="Documentation">
       <Problem message={error} />
@@ -285,7 +253,7 @@ function Docs({ flags, error }: { flags: FlagDoc[] | undefined; error: string | 
                 <td>{f.documented ? (f.title ?? '') : <span className="problem-text">undocumented</span>}{f.description && <div className="muted small">{f.description}</div>}</td>
                 <td>{f.domain ?? '—'}</td>
                 <td>{f.default ?? '—'}</td>
-                <td>{Array.isArray(f.rules) ? f.rules.length : f.rules}</td>
+                <td>{f.rules}</td>
                 <td>{f.lastEvaluatedAt ? when(f.lastEvaluatedAt) : 'never'}</td>
               </tr>
             ))}
@@ -297,8 +265,8 @@ function Docs({ flags, error }: { flags: FlagDoc[] | undefined; error: string | 
 }
 
 function Neglected() {
-  const undocumented = useResource<{ flags: Seen[]; scopes: Seen[] }>('flags', '/undocumented', CHANGES);
-  const stale = useResource<{ flags: { name: string; lastEvaluatedAt: string | null }[] }>('flags', '/flags/stale?days=30', CHANGES);
+  const undocumented = useResource<Undocumented>('flags', '/undocumented', CHANGES);
+  const stale = useResource<StaleFlags>('flags', '/flags/stale?days=30', CHANGES);
   const seen = [...(undocumented.data?.flags ?? []).map((f) => ({ ...f, kind: 'flag' })), ...(undocumented.data?.scopes ?? []).map((s) => ({ ...s, kind: 'scope' }))];
   return (
     <>
@@ -332,23 +300,14 @@ function Neglected() {
   );
 }
 
-interface Explained {
-  flag: string;
-  value: unknown;
-  reason: string;
-  rule: Rule | string | null;
-  explain?: { activeScopes: string[]; steps: { rule: Rule | string; active: boolean; why: string }[] };
-}
-
-function ruleText(r: Rule | string | null | undefined): string {
-  if (!r) return 'none';
-  return typeof r === 'string' ? r : `${r.flag} ${r.scope} ${r.priority} ${r.value}`;
+function ruleText(r: Rule | null | undefined): string {
+  return r ? `${r.flag} ${r.scope} ${r.priority} ${r.value}` : 'none';
 }
 
 function Evaluate({ names }: { names: string[] }) {
   const [flag, setFlag] = useState('');
   const [context, setContext] = useState('{\n  "user": "ada",\n  "teams": ["launchpad"],\n  "server": "lpnet"\n}');
-  const [result, setResult] = useState<Explained>();
+  const [result, setResult] = useState<FlagExplanation>();
   const [error, setError] = useState<string>();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -362,7 +321,7 @@ function Evaluate({ names }: { names: string[] }) {
       return;
     }
     try {
-      setResult(await api.send<Explained>('POST', 'flags', `/evaluate/${encodeURIComponent(flag.trim())}`, { context: ctx }));
+      setResult(await api.send<FlagExplanation>('POST', 'flags', `/evaluate/${encodeURIComponent(flag.trim())}`, { context: ctx }));
     } catch (err) {
       setError((err as Error).message);
     }

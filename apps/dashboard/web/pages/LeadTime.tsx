@@ -4,17 +4,13 @@
  */
 import { CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Title, Tooltip } from 'chart.js';
 import { useEffect, useMemo, useRef, useState } from 'react';
+import type { LeadTime as LeadTimeAnswer, LeadTimeStage as Stage } from '@runway/contracts/http';
 import { duration, shortSha, when } from '../format';
 import { useResource } from '../live';
 import { Empty, Loading, Problem, Section } from '../ui';
 
 Chart.register(LineController, LineElement, PointElement, CategoryScale, LinearScale, Legend, Tooltip, Title);
 
-type Stage = 'landedToQaPassed' | 'qaPassedToPromoted' | 'promotedToDeployed' | 'landedToDeployed';
-interface LeadTime {
-  stages: Record<Stage, { count: number; p50Seconds: number | null; p90Seconds: number | null }>;
-  revisions: { sha: string; revno: number | null; landedAt: string | null; deployedAt: string | null; seconds: Record<Stage, number | null> }[];
-}
 
 const STAGES: { key: Stage; label: string; colour: string }[] = [
   { key: 'landedToQaPassed', label: 'Landed → QA passed', colour: '#b45309' },
@@ -36,7 +32,7 @@ export function LeadTime() {
   const [days, setDays] = useState(30);
   // Whole minutes, so the address (and the fetch) stays the same between renders.
   const since = useMemo(() => new Date(Math.floor((Date.now() - days * 86400_000) / 60_000) * 60_000).toISOString(), [days]);
-  const lead = useResource<LeadTime>('rollout', `/lead-time?since=${encodeURIComponent(since)}`, CHANGES);
+  const lead = useResource<LeadTimeAnswer>('rollout', `/lead-time?since=${encodeURIComponent(since)}`, CHANGES);
   const canvas = useRef<HTMLCanvasElement>(null);
   const chart = useRef<Chart<'line'> | null>(null);
   const rows = useMemo(

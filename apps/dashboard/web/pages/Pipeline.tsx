@@ -6,84 +6,22 @@
  * Above all, whether production runs a revision QA found bad.
  */
 import { type FormEvent, useMemo, useState } from 'react';
+import type { Blocker as AnyBlocker, Deployable, LandingBlocker, Revision, RevisionPage } from '@runway/contracts/http';
 import { api, type Capabilities } from '../api';
 import { actorLabel, duration, firstLine, shortSha, when } from '../format';
 import { useNow, useResource } from '../live';
-import { type ProductionRunsBad, ProductionRunsBadAlert } from '../ProductionRunsBad';
+import { ProductionRunsBadAlert } from '../ProductionRunsBad';
 import { Badge, Empty, Loading, Problem, Section } from '../ui';
 
-type QaStatus = 'needs-testing' | 'ok' | 'bad' | 'untestable' | 'no-qa';
-
-interface Revision {
-  id: string;
-  branch: string;
-  revno: number;
-  sha: string;
-  message: string | null;
-  author: string | null;
-  landedAt: string;
-  qaStatus: QaStatus;
-  db: boolean;
-  fixedByRevno: number | null;
-  fixesRevno: number | null;
-  enrichedAt: string | null;
-  buildId: number | null;
-  buildUrl: string | null;
-  /** The sha the build reported: another one when buildbot collapsed builds and this revision came with it. */
-  landedWith: string | null;
-}
-
-interface Ref {
-  revno: number | null;
-  sha: string | null;
-  at?: string | null;
-}
-
-interface RevisionBlocker {
-  revno: number;
-  sha: string;
-  status: QaStatus;
-  kind: string;
-  reason: string;
-  actor: string;
-  fixes?: number;
-  id: string;
-  author: string | null;
-  waitingSeconds: number;
-}
-
-/** Past the last recorded revision: a landing git refused (rewritten history) or has not placed yet. */
-interface LandingBlocker {
-  kind: 'landing-refused' | 'landing-pending';
-  actor: 'operator' | 'runway';
-  revno: null;
-  status: null;
-  sha: string;
-  landingId: string;
-  reason: string;
-  author: string | null;
-  landedAt: string;
-  waitingSeconds: number;
-}
-
-interface Deployable {
-  branch: string;
-  lastPromoted: Ref | null;
-  deployable: Ref | null;
-  tip: Ref | null;
-  waiting: number;
-  blocker: RevisionBlocker | LandingBlocker | null;
-  nextAction: { description: string; wouldMakeDeployable?: number | null } | null;
-  productionRunsBad: ProductionRunsBad | null;
-  landings: { pending: number; refused: { id: string; sha: string; reason: string | null; buildId: number | null; at: string | null }[] };
-}
+/** QA's verdict on a revision, as qa-gate names it. */
+type QaStatus = Revision['qaStatus'];
 
 const CHANGES = ['revision-landed', 'qa-status-changed', 'qa-passed', 'qa-tip-moved', 'promoted', 'approval-withdrawn', 'production-qa-changed'];
 /** No event says a landing was queued, refused or dismissed: /deployable is asked again this often. */
 const LANDINGS_POLL_MS = 15_000;
 
-function isLandingBlocker(b: Deployable['blocker']): b is LandingBlocker {
-  return b !== null && b.revno === null;
+function isLandingBlocker(b: AnyBlocker | null): b is LandingBlocker {
+  return b !== null && (b.kind === 'landing-refused' || b.kind === 'landing-pending');
 }
 const STATUS_TEXT: Record<QaStatus, string> = {
   'needs-testing': 'needs testing', ok: 'ok', bad: 'bad', untestable: 'untestable', 'no-qa': 'no QA',
@@ -93,7 +31,7 @@ export function Pipeline({ capabilities }: { capabilities: Capabilities }) {
   const dep = useResource<Deployable>('qa-gate', '/deployable', CHANGES, { pollMs: LANDINGS_POLL_MS });
   const now = useNow(5000);
   const branch = dep.data?.branch;
-  const revs = useResource<{ items: Revision[] }>('qa-gate', branch ? `/revisions?branch=${encodeURIComponent(branch)}&limit=80` : null, CHANGES);
+  const revs = useResource<RevisionPage>('qa-gate', branch ? `/revisions?branch=${encodeURIComponent(branch)}&limit=80` : null, CHANGES);
   const [selected, setSelected] = useState<number>();
   const d = dep.data;
   const items = revs.data?.items ?? [];

@@ -5,57 +5,12 @@
  * promotions so far.
  */
 import { type FormEvent, useState } from 'react';
+import type { PromotionStatus as Status, Promotion, SecurityFix } from '@runway/contracts/http';
 import { api, type Capabilities } from '../api';
 import { ageSeconds, duration, shortSha, when } from '../format';
 import { useNow, useResource } from '../live';
-import { type ProductionRunsBad, ProductionRunsBadAlert } from '../ProductionRunsBad';
+import { ProductionRunsBadAlert } from '../ProductionRunsBad';
 import { Badge, Empty, Loading, Problem, Section } from '../ui';
-
-interface Status {
-  branch: string;
-  repository: string | null;
-  productionStable: { sha: string; revno: number | null; since: string; promotionId: string } | null;
-  automaticPromotion: 'on' | 'locked' | 'frozen';
-  locks: { id: string; reason: string; author: string; created_by: string; created_at: string; until: string | null }[];
-  freeze: { spec: string; until: string } | null;
-  pendingApprovals: { sha: string; revno: number; approvedAt: string; containsDb: boolean }[];
-  /** `detection`: only without a repository, how a merge-back can be known at all. */
-  pendingMergeBack: { sha: string; reportedAt: string; promotedAt: string | null; ageSeconds: number; detection?: string }[];
-  /** Approvals QA took back (a late bad mark, a mark back to needs-testing), newest first. */
-  withdrawnApprovals: { sha: string; revno: number; approvedAt: string; withdrawnAt: string; reason: string }[];
-  productionRunsBad: ProductionRunsBad | null;
-  /** `code` `merge-back-unknown`: no repository, and production carries a security fix nobody confirmed merged back. */
-  lastHold: { sha: string; revno: number | null; code: string; reason: string; created_at: string } | null;
-  gitError: string | null;
-}
-
-interface SecurityFix {
-  sha: string;
-  branch: string;
-  reportedBy: string;
-  reportedAt: string;
-  promotedAt: string | null;
-  mergedBackAt: string | null;
-  /** The first stable commit that contains it. */
-  mergedBackBy: string | null;
-  mergedBackHow: 'ancestry' | 'patch-id' | 'operator' | null;
-  mergedBackNote: string | null;
-}
-
-interface Promotion {
-  id: string;
-  fromRevno: number | null;
-  toSha: string;
-  toRevno: number | null;
-  cause: string;
-  kind: string;
-  deployKind: string;
-  requestedBy: string;
-  forced: boolean;
-  reason: string | null;
-  containsDb: boolean;
-  createdAt: string;
-}
 
 const CHANGES = ['promoted', 'promotion-held', 'qa-passed', 'revision-landed', 'approval-withdrawn', 'production-qa-changed'];
 /**
@@ -99,7 +54,7 @@ export function Production({ capabilities }: { capabilities: Capabilities }) {
               <dd>{s.repository ?? 'none (promotions are recorded only)'}</dd>
             </div>
           </dl>
-          {s.gitError && <Problem message={`git: ${s.gitError}`} />}
+          {s.gitError && <Problem message={`git: ${s.gitError.message}`} />}
           {s.lastHold && (
             <Section title="Held">
               <p role="status">

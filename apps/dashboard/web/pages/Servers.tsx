@@ -7,92 +7,11 @@
  * rollouts, here.
  */
 import { type FormEvent, type ReactNode, useCallback, useEffect, useState } from 'react';
+import type { Cowboy, Deregistered, Rollout, RolloutDetail, Server } from '@runway/contracts/http';
 import { api, type Capabilities } from '../api';
 import { ageSeconds, duration, sameSha, shortSha, when } from '../format';
 import { type LiveEvent, useLiveEvents, useNow, useResource } from '../live';
 import { Badge, Empty, Loading, Problem, Section } from '../ui';
-
-/** The deploy on its way to a server, and when rollout fails it if the agent never reports. */
-export interface InFlight {
-  rolloutId: string;
-  deployId: string;
-  revision: string;
-  status: string;
-  requestedAt: string;
-  deadlineAt: string | null;
-}
-
-export interface Server {
-  host: string;
-  environment: string;
-  wave: string | null;
-  runningRevision: string | null;
-  agentVersion: string;
-  lastHeartbeatAt: string | null;
-  reachable: boolean;
-  hold: { host: string; reason: string; author: string; until: string | null; createdAt: string } | null;
-  registeredAt?: string;
-  /** What Runway last put on it; running anything else is drift. */
-  lastDeployedRevision?: string | null;
-  /** What it should run: its track's last rollout, or an operator's later manual rollout to it. */
-  desiredRevision?: string | null;
-  drift?: { expected: string | null; running: string | null; since: string | null } | null;
-  deploying?: InFlight | null;
-  deregisteredAt?: string | null;
-  deregisteredBy?: string | null;
-}
-
-export interface Cowboy {
-  id: string;
-  host: string;
-  patchHash: string;
-  description: string | null;
-  reason: string;
-  appliedBy: string;
-  appliedAt: string;
-  policy: 'hold' | 'carry';
-  fixedBy: string | null;
-  detected: boolean;
-  status: 'applied' | 'retired';
-  retiredAt: string | null;
-  retiredReason: string | null;
-}
-
-interface Rollout {
-  id: string;
-  /** `promoted`, `qa-tip`, `manual`, or `catch-up`: servers that fell behind or drifted. */
-  cause: string;
-  track?: string;
-  /** The servers it is for, when not its whole track (manual, catch-up). */
-  hosts?: string[] | null;
-  cancelledBy?: string | null;
-  toSha: string;
-  toRevno: number | null;
-  kind: string;
-  status: string;
-  batches: number;
-  currentBatch: number;
-  scheduledFor: string | null;
-  failure: string | null;
-  pausedBy: string | null;
-  skipped: { host: string; reason: string }[];
-  createdAt: string;
-  finishedAt: string | null;
-}
-
-interface Deploy {
-  id: string;
-  host: string;
-  batch: number;
-  wave: string | null;
-  revision: string;
-  previousRevision: string | null;
-  status: string;
-  outputTail: string | null;
-  updatedAt: string;
-  /** When rollout fails it if its agent has not reported; null once it is done. */
-  deadlineAt?: string | null;
-}
 
 const SERVER_CHANGES = ['deploy-reported', 'deploy-requested', 'cowboy-applied', 'cowboy-removed', 'promoted', 'qa-tip-moved'];
 const ROLLOUT_CHANGES = ['deploy-reported', 'deploy-requested', 'promoted', 'qa-tip-moved'];
@@ -245,7 +164,7 @@ export function Servers({ capabilities }: { capabilities: Capabilities }) {
   const servers = useResource<Server[]>('rollout', '/servers?deregistered=include', SERVER_CHANGES, { pollMs: POLL_MS });
   const cowboys = useResource<Cowboy[]>('rollout', '/cowboys?status=applied', SERVER_CHANGES);
   const rollouts = useResource<Rollout[]>('rollout', '/rollouts?limit=10', ROLLOUT_CHANGES, { pollMs: POLL_MS });
-  const [deregistered, setDeregistered] = useState<{ host: string; deregisteredBy: string; reason: string }[]>([]);
+  const [deregistered, setDeregistered] = useState<Deregistered[]>([]);
   const now = useNow(1000);
   // A heartbeat says all a row needs: no refetch, just the new time. A new revision may be drift: fetch.
   useLiveEvents(['agent-heartbeat'], (events: LiveEvent[]) => {
@@ -343,7 +262,7 @@ export function Servers({ capabilities }: { capabilities: Capabilities }) {
                       {mine.length === 0
                         ? 'none'
                         : mine.map((c) => (
-                            <Badge key={c.id} kind={c.policy === 'hold' ? 'warn' : 'info'} title={c.reason}>
+                            <Badge key={c.id} kind={c.policy === 'hold' ? 'warn' : 'info'} title={c.reason ?? undefined}>
                               {c.patchHash.slice(0, 8)} ({c.policy})
                             </Badge>
                           ))}
@@ -457,7 +376,7 @@ function HoldCell({ server, capabilities, onChanged }: { server: Server; capabil
 }
 
 /** Deregisters a server gone for good: it leaves every rollout until its agent registers again. */
-function DeregisterCell({ server, onDone }: { server: Server; onDone: (d: { host: string; deregisteredBy: string; reason: string }) => void }) {
+function DeregisterCell({ server, onDone }: { server: Server; onDone: (d: Deregistered) => void }) {
   const [open, setOpen] = useState(false);
   return (
     <ReasonForm
@@ -469,7 +388,7 @@ function DeregisterCell({ server, onDone }: { server: Server; onDone: (d: { host
       label={`Reason to deregister ${server.host}`}
       submit="Deregister"
       onSubmit={async (reason) => {
-        const d = await api.send<{ host: string; deregisteredBy: string; reason: string }>('POST', 'rollout', `/servers/${encodeURIComponent(server.host)}/deregister`, { reason });
+        const d = await api.send<Deregistered>('POST', 'rollout', `/servers/${encodeURIComponent(server.host)}/deregister`, { reason });
         setOpen(false);
         onDone(d);
       }}
@@ -544,7 +463,7 @@ function CurrentRollout({
   capabilities: Capabilities;
   onChanged: () => void;
 }) {
-  const detail = useResource<Rollout & { deploys: Deploy[] }>('rollout', `/rollouts/${rollout.id}`, ROLLOUT_CHANGES, { pollMs: POLL_MS });
+  const detail = useResource<RolloutDetail>('rollout', `/rollouts/${rollout.id}`, ROLLOUT_CHANGES, { pollMs: POLL_MS });
   const [output, setOutput] = useState<Record<string, string>>({});
   const [error, setError] = useState<string>();
   const now = useNow(1000);

@@ -12,7 +12,7 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import { Events, Subjects } from '@runway/contracts';
+import { type Evaluation, type Evaluations, Events, Subjects } from '@runway/contracts';
 import { Outbox } from '@runway/messaging';
 import { DomainError, NATS_CONNECTION, PINO_LOGGER, RUNWAY_ENV } from '@runway/platform';
 import {
@@ -273,14 +273,15 @@ export class FlagsService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Every flag (or the named ones) that has a value for this context; with `explain`, why. */
-  evaluateAll(ctx: FlagContext, names?: string[], explain = false): { version: number; results: (Resolution & { explain?: Pick<Explanation, 'activeScopes' | 'steps'> })[] } {
+  evaluateAll(ctx: FlagContext, names?: string[], explain = false): Evaluations {
     const e = this.evaluator;
-    const results: (Resolution & { explain?: Pick<Explanation, 'activeScopes' | 'steps'> })[] = [];
+    const results: Evaluation[] = [];
     for (const name of names ?? e.names()) {
       const r = e.resolve(name, ctx);
       if (!r || r.value === undefined) continue;
+      const valued = { ...r, value: r.value };
       const x = explain ? e.explain(name, ctx) : undefined;
-      results.push(x ? { ...r, explain: { activeScopes: x.activeScopes, steps: x.steps } } : r);
+      results.push(x ? { ...valued, explain: { activeScopes: x.activeScopes, steps: x.steps } } : valued);
     }
     return { version: e.version, results };
   }

@@ -6,22 +6,24 @@
  * caller's default applies". OFREP says that by leaving `value` out (reason DEFAULT).
  */
 import { createHash } from 'node:crypto';
+import {
+  type FlagSnapshot, FlagSnapshotSchema, type OfrepBulk, OfrepBulkFailureSchema, type OfrepBulkFailure, OfrepBulkSchema, type OfrepErrorCode,
+  type OfrepEvaluation, OfrepEvaluationSchema, type OfrepFailure, OfrepFailureSchema, OfrepRequestSchema,
+} from '@runway/contracts';
 import type { FastReply, FastRoute } from '@runway/platform';
 import { FLAG_NAME, type Resolution, typedValue } from '@runway/sdk';
 import { InvalidContextError, toFlagContext } from './context';
 import type { FlagsService } from './flags.service';
 
-type OfrepErrorCode = 'FLAG_NOT_FOUND' | 'PARSE_ERROR' | 'INVALID_CONTEXT' | 'TARGETING_KEY_MISSING' | 'GENERAL';
-
-function success(r: Resolution, version: number): Record<string, unknown> {
-  const metadata: Record<string, string | number> = { version };
+function success(r: Resolution, version: number): OfrepEvaluation {
+  const metadata: OfrepEvaluation['metadata'] = { version };
   if (r.rule) metadata.priority = r.rule.priority;
   if (r.doc) metadata.domain = r.doc.domain;
   if (r.value === undefined) return { key: r.flag, reason: r.reason, metadata };
   return { key: r.flag, value: typedValue(r.doc?.domain, r.value), reason: r.reason, variant: r.rule?.scope ?? 'documented-default', metadata };
 }
 
-function failure(key: string, errorCode: OfrepErrorCode, errorDetails: string) {
+function failure(key: string, errorCode: OfrepErrorCode, errorDetails: string): OfrepFailure {
   return { key, errorCode, errorDetails };
 }
 
@@ -35,6 +37,14 @@ export function ofrepRoutes(flags: FlagsService): FastRoute[] {
     method: 'POST',
     url: '/ofrep/v1/evaluate/flags/:key',
     roles: ['viewer', 'sdk'],
+    answer: {
+      summary: 'OFREP: one flag\'s value for a context',
+      status: 200,
+      body: OfrepEvaluationSchema,
+      errors: [403],
+      others: { 400: OfrepFailureSchema, 404: OfrepFailureSchema },
+    },
+    requestBody: OfrepRequestSchema,
     handler: (body, _who, req): FastReply => {
       const key = req.params.key;
       try {
@@ -57,6 +67,14 @@ export function ofrepRoutes(flags: FlagsService): FastRoute[] {
     method: 'POST',
     url: '/ofrep/v1/evaluate/flags',
     roles: ['viewer', 'sdk'],
+    answer: {
+      summary: 'OFREP: every flag\'s value for a context (with an ETag)',
+      status: 200,
+      body: OfrepBulkSchema,
+      errors: [403],
+      others: { 304: null, 400: OfrepBulkFailureSchema },
+    },
+    requestBody: OfrepRequestSchema,
     handler: (body, _who, req): FastReply => {
       try {
         const ctx = contextOf(body);
@@ -69,10 +87,12 @@ export function ofrepRoutes(flags: FlagsService): FastRoute[] {
           if (r.value === undefined && r.targetingKeyMissing) return failure(name, 'TARGETING_KEY_MISSING', `flag ${name} splits by percentage and the context has no targetingKey`);
           return success(r, e.version);
         });
-        return { status: 200, headers: { etag }, body: { flags: out, metadata: { version: e.version } } };
+        const answer: OfrepBulk = { flags: out, metadata: { version: e.version } };
+        return { status: 200, headers: { etag }, body: answer };
       } catch (err) {
-        if (err instanceof InvalidContextError) return { status: 400, body: { errorCode: 'INVALID_CONTEXT', errorDetails: err.message } };
-        return { status: 500, body: { errorCode: 'GENERAL', errorDetails: 'internal error' } };
+        const refusal = (errorCode: OfrepErrorCode, errorDetails: string): OfrepBulkFailure => ({ errorCode, errorDetails });
+        if (err instanceof InvalidContextError) return { status: 400, body: refusal('INVALID_CONTEXT', err.message) };
+        return { status: 500, body: refusal('GENERAL', 'internal error') };
       }
     },
   };
@@ -81,9 +101,10 @@ export function ofrepRoutes(flags: FlagsService): FastRoute[] {
     method: 'GET',
     url: '/snapshot',
     roles: ['viewer', 'sdk'],
+    answer: { summary: 'The whole rule set and the docs at one version, for the SDK (with an ETag)', status: 200, body: FlagSnapshotSchema, errors: [403], others: { 304: null } },
     handler: async (_body, _who, req): Promise<FastReply> => {
       await flags.settled(); // a client told of a change by NATS may ask while this replica reloads
-      const snap = flags.snapshot;
+      const snap: FlagSnapshot = flags.snapshot;
       const etag = `"rules-${snap.version}"`;
       if (req.headers['if-none-match'] === etag) return { status: 304, headers: { etag } };
       return { status: 200, headers: { etag }, body: snap };

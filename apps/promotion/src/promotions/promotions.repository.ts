@@ -1,7 +1,7 @@
 /** The only place promotion touches Postgres. Writes take the caller's transaction. */
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { RevisionRef } from '@runway/contracts';
+import type { BadRevisionInProduction, HoldReason, RevisionRef } from '@runway/contracts';
 import { ProductionStateEntity, PromotionEntity } from './promotion.entity';
 
 export interface Approval {
@@ -27,7 +27,7 @@ export interface QaView {
   production_seq: number;
   production_revno: number | null;
   production_sha: string | null;
-  production_bad: { revno: number; sha: string; fixedByRevno?: number; reason: string; actor: string }[];
+  production_bad: BadRevisionInProduction[];
   production_bad_since: Date | null;
 }
 
@@ -55,7 +55,7 @@ export interface Lock {
 export interface Hold {
   sha: string;
   revno: number | null;
-  code: string;
+  code: HoldReason;
   reason: string;
   created_at: Date;
 }

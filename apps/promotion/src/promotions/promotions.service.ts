@@ -26,7 +26,7 @@ import type { EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import {
   type ApprovalWithdrawnV1, type CloudEvent, type DeployKind, Events, type HoldReason, type ProductionQaChangedV1, type PromotionCause, type QaPassedV1,
-  type RevisionLandedV1, type RevisionRef, schemaPatchMatcher,
+  type PromotionStatus, type RevisionLandedV1, type RevisionRef, schemaPatchMatcher,
 } from '@runway/contracts';
 import { Outbox } from '@runway/messaging';
 import { DomainError, PINO_LOGGER, RUNWAY_ENV } from '@runway/platform';
@@ -536,11 +536,12 @@ export class PromotionsService implements OnApplicationBootstrap, OnApplicationS
     ]);
     const now = Date.now();
     const freeze = activeFreeze(this.freezes, new Date());
+    const automaticPromotion: PromotionStatus['automaticPromotion'] = locks.length ? 'locked' : freeze ? 'frozen' : 'on';
     return {
       branch: this.branch,
       repository: this.git?.displayName ?? null,
       productionStable: state ? { sha: state.sha, revno: state.revno, since: state.updatedAt, promotionId: state.promotionId } : null,
-      automaticPromotion: locks.length ? 'locked' : freeze ? 'frozen' : 'on',
+      automaticPromotion,
       locks,
       freeze,
       pendingApprovals: pending.map((a) => ({ sha: a.sha, revno: a.revno, approvedAt: a.approved_at, containsDb: a.contains_db })),

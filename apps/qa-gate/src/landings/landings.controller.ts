@@ -3,12 +3,15 @@
  * directly: see `buildbotRoute`), the generic form (`POST /revisions`), and `revision-landed`
  * events published on NATS by anyone else.
  */
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Param, Post, Query } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { type CloudEvent, Events, type RevisionLandedV1 } from '@runway/contracts';
+import {
+  type BuildbotAnswer, BuildbotAnswerSchema, type CloudEvent, Events, type Landing, type LandingAnswer, LandingAnswerSchema, type LandingPage,
+  LandingPageSchema, LandingSchema, type RevisionLandedV1,
+} from '@runway/contracts';
 import type { JetStreamContext } from '@runway/messaging';
-import { CurrentPrincipal, DomainError, type FastRoute, type Principal, Roles } from '@runway/platform';
+import { asJson, CurrentPrincipal, DomainError, type FastRoute, type Principal, Responds, Roles } from '@runway/platform';
 import type { QaGateEnv } from '../config';
 import { DismissLandingDto, LandRevisionDto, ListLandingsQuery } from '../revisions/dto/revision.dto';
 import { RevisionsRepository } from '../revisions/revisions.repository';
@@ -18,7 +21,7 @@ import { LandingBatcher } from './landing-batcher';
 import { LandingsRepository } from './landings.repository';
 import { LandingsService } from './landings.service';
 
-function answer(outcome: LandingOutcome | null) {
+function answer(outcome: LandingOutcome | null): LandingAnswer {
   if (outcome?.refused) throw new DomainError('CONFLICT', outcome.refused);
   return outcome;
 }
@@ -33,18 +36,17 @@ export function buildbotRoute(batcher: LandingBatcher, env: QaGateEnv): FastRout
     method: 'POST',
     url: '/buildbot',
     roles: ['buildbot'],
+    answer: { summary: 'A build buildbot started or finished; a finished, passing build on a watched branch lands its revision', status: 202, body: BuildbotAnswerSchema, errors: [400, 403, 409] },
     handler: async (body, who) => {
       const reading = readBuildbotPush(body, env.landingBranches, who.name);
       const { outcome, duplicateBuild } = await batcher.submit(reading.landing, reading.build);
-      return {
-        status: 202,
-        body: {
-          build: { id: reading.build.buildId, complete: reading.build.complete, duplicate: duplicateBuild },
-          landed: reading.landing !== undefined,
-          reason: reading.build.reason,
-          revision: answer(outcome),
-        },
+      const told: BuildbotAnswer = {
+        build: { id: reading.build.buildId, complete: reading.build.complete, duplicate: duplicateBuild },
+        landed: reading.landing !== undefined,
+        reason: reading.build.reason,
+        revision: answer(outcome),
       };
+      return { status: 202, body: told };
     },
   };
 }
@@ -60,35 +62,42 @@ export class LandingsController {
     @Inject(RevisionsRepository) private readonly revisions: RevisionsRepository,
   ) {}
 
-  /** Landings as reported, newest first, with what git made of each (with a repository configured). */
   @Get('landings')
-  async list(@Query() q: ListLandingsQuery) {
+  @Responds({
+    summary: 'Landings as reported, newest first, with what git made of each (with a repository configured)', status: 200, body: LandingPageSchema, errors: [400],
+  })
+  async list(@Query() q: ListLandingsQuery): Promise<LandingPage> {
     const items = await this.queue.list({ branch: q.branch, state: q.state, limit: q.limit, beforeId: q.before });
     const last = items[items.length - 1];
-    return { items, next: items.length === q.limit && last ? { before: last.id } : null };
+    return asJson({ items, next: items.length === q.limit && last ? { before: last.id } : null });
   }
 
   @Get('landings/:id')
-  async get(@Param('id') id: string) {
+  @Responds({ summary: 'One landing, and what git made of it', status: 200, body: LandingSchema, errors: [404] })
+  async get(@Param('id') id: string): Promise<Landing> {
     const landing = /^\d{1,18}$/.test(id) ? await this.queue.get(id) : null;
     if (!landing) throw new DomainError('NOT_FOUND', `no landing ${id}`);
-    return landing;
+    return asJson(landing);
   }
 
-  /** An operator sets a refused (or stuck) landing aside, with a reason: it no longer blocks. */
   @Post('landings/:id/dismiss')
   @Roles('operator')
-  async dismiss(@Param('id') id: string, @Body() dto: DismissLandingDto, @CurrentPrincipal() who: Principal) {
+  @Responds({
+    summary: 'An operator sets a refused (or stuck) landing aside, with a reason: it no longer blocks', status: 201, body: LandingSchema, errors: [400, 403, 404, 409],
+  })
+  async dismiss(@Param('id') id: string, @Body() dto: DismissLandingDto, @CurrentPrincipal() who: Principal): Promise<Landing> {
     if (!/^\d{1,18}$/.test(id) || !(await this.queue.get(id))) throw new DomainError('NOT_FOUND', `no landing ${id}`);
     const landing = await this.revisions.transaction((em) => this.queue.dismiss(em, id, who.name, dto.reason));
     if (!landing) throw new DomainError('CONFLICT', `landing ${id} is not refused or pending`);
-    return landing;
+    return asJson(landing);
   }
 
   @Post('revisions')
-  @HttpCode(202)
   @Roles('buildbot')
-  async land(@Body() dto: LandRevisionDto, @CurrentPrincipal() who: Principal) {
+  @Responds({
+    summary: 'Lands a revision (null: qa-gate does not watch the branch)', status: 202, body: LandingAnswerSchema, errors: [400, 403, 409],
+  })
+  async land(@Body() dto: LandRevisionDto, @CurrentPrincipal() who: Principal): Promise<LandingAnswer> {
     const { outcome } = await this.batcher.submit({
       branch: dto.branch, sha: dto.sha, revno: dto.revno, message: dto.message, author: dto.author,
       landedAt: dto.landedAt ? new Date(dto.landedAt) : new Date(), buildUrl: dto.buildUrl, reportedBy: who.name, files: dto.files,

@@ -3,21 +3,23 @@
  * listed with where, since when, why and status; and a preflight that answers "no cowboys
  * anywhere" for scripts. Rollout applies them before every deploy (see rollouts.service).
  */
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Inject, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { type CloudEvent, type CowboyAppliedV1, Events } from '@runway/contracts';
+import {
+  type CloudEvent, type Cowboy, type CowboyAppliedV1, CowboyListSchema, CowboySchema, Events, type Preflight, PreflightSchema,
+} from '@runway/contracts';
 import { type JetStreamContext, Outbox } from '@runway/messaging';
-import { CurrentPrincipal, DomainError, type Principal, Roles } from '@runway/platform';
+import { asJson, CurrentPrincipal, DomainError, type Principal, Responds, Roles } from '@runway/platform';
 import { RecordCowboyDto, RetireCowboyDto, UpdateCowboyDto } from './cowboy.dto';
 import { type CowboyRow, CowboysRepository } from './cowboys.repository';
 
-function view(c: CowboyRow) {
-  return {
+function view(c: CowboyRow): Cowboy {
+  return asJson({
     id: c.id, host: c.host, patchHash: c.patch_hash, description: c.description, reason: c.reason, appliedBy: c.applied_by, appliedAt: c.applied_at,
     policy: c.policy, fixedBy: c.fixed_by, detected: c.detected, status: c.status, retiredAt: c.retired_at, retiredByRevision: c.retired_by_revision,
     retiredReason: c.retired_reason,
-  };
+  });
 }
 
 @ApiTags('cowboys')
@@ -30,23 +32,27 @@ export class CowboysController {
   ) {}
 
   @Get('cowboys')
-  async list(@Query('status') status?: string) {
+  @Responds({ summary: 'Cowboys, newest first: where, since when, why, and whether still applied', status: 200, body: CowboyListSchema, errors: [400] })
+  async list(@Query('status') status?: string): Promise<Cowboy[]> {
     if (status !== undefined && status !== 'applied' && status !== 'retired') {
       throw new DomainError('VALIDATION_FAILED', 'status: must be applied or retired', { fields: [{ field: 'status', errors: ['must be applied or retired'] }] });
     }
     return (await this.repo.list(status)).map(view);
   }
 
-  /** For scripts before a rollout: `clean` is true only when no cowboy is applied anywhere. */
   @Get('preflight/cowboys')
-  async preflight() {
+  @Responds({
+    summary: 'For scripts before a rollout: `clean` is true only when no cowboy is applied anywhere', status: 200, body: PreflightSchema,
+  })
+  async preflight(): Promise<Preflight> {
     const live = await this.repo.live(null);
     return { clean: live.length === 0, count: live.length, hosts: [...new Set(live.map((c) => c.host))].sort(), cowboys: live.map(view) };
   }
 
   @Post('cowboys')
   @Roles('operator')
-  async record(@Body() dto: RecordCowboyDto, @CurrentPrincipal() who: Principal) {
+  @Responds({ summary: 'Records a cowboy applied by hand, on each of its servers', status: 201, body: CowboyListSchema, errors: [400, 403] })
+  async record(@Body() dto: RecordCowboyDto, @CurrentPrincipal() who: Principal): Promise<Cowboy[]> {
     return this.repo.transaction(async (em) => {
       const rows: CowboyRow[] = [];
       for (const host of [...new Set(dto.hosts)]) {
@@ -62,19 +68,19 @@ export class CowboysController {
     });
   }
 
-  /** Sets the fixing revision (when it lands) or the policy later. */
   @Patch('cowboys/:id')
   @Roles('operator')
-  async update(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: UpdateCowboyDto) {
+  @Responds({ summary: 'Sets a live cowboy\'s fixing revision (when it lands) or its policy', status: 200, body: CowboySchema, errors: [400, 403, 404] })
+  async update(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: UpdateCowboyDto): Promise<Cowboy> {
     const row = await this.repo.transaction((em) => this.repo.update(em, id, dto));
     if (!row) throw new DomainError('NOT_FOUND', `no live cowboy ${id}`);
     return view(row);
   }
 
   @Delete('cowboys/:id')
-  @HttpCode(200)
   @Roles('operator')
-  async retire(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: RetireCowboyDto, @CurrentPrincipal() who: Principal) {
+  @Responds({ summary: 'Retires a live cowboy, with the reason', status: 200, body: CowboySchema, errors: [400, 403, 404] })
+  async retire(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: RetireCowboyDto, @CurrentPrincipal() who: Principal): Promise<Cowboy> {
     return this.repo.transaction(async (em) => {
       const row = await this.repo.retire(em, id, `${dto.reason} (${who.name})`, null);
       if (!row) throw new DomainError('NOT_FOUND', `no live cowboy ${id}`);

@@ -7,9 +7,9 @@ import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsISO8601, IsOptional, Max, Min } from 'class-validator';
-import { type CloudEvent, Events, type QaPassedV1, type RevisionLandedV1 } from '@runway/contracts';
+import { type CloudEvent, Events, type LeadTime, LeadTimeSchema, type QaPassedV1, type RevisionLandedV1 } from '@runway/contracts';
 import type { JetStreamContext } from '@runway/messaging';
-import { RUNWAY_ENV } from '@runway/platform';
+import { asJson, Responds, RUNWAY_ENV } from '@runway/platform';
 import type { RolloutEnv } from '../config';
 import { PositionsRepository } from '../positions/positions.repository';
 import { LeadTimeRepository } from './lead-time.repository';
@@ -31,11 +31,14 @@ export class LeadTimeController {
     @Inject(RUNWAY_ENV) private readonly env: RolloutEnv,
   ) {}
 
-  /** Each revision's stages, p50 and p90 of each; one not running everywhere yet says which servers it waits for. */
   @Get()
-  async get(@Query() q: LeadTimeQuery) {
+  @Responds({
+    summary: 'Each revision\'s stages, p50 and p90 of each; one not running everywhere yet says which servers it waits for',
+    status: 200, body: LeadTimeSchema, errors: [400],
+  })
+  async get(@Query() q: LeadTimeQuery): Promise<LeadTime> {
     const since = q.since ? new Date(q.since) : new Date(Date.now() - 30 * 24 * 3600_000);
-    return this.leadTime.view(since, q.limit);
+    return asJson(this.leadTime.view(since, q.limit));
   }
 
   /** A landing: its time, and where it stands on the QA branch (a merge's commits with it). */

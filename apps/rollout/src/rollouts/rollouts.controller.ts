@@ -1,12 +1,14 @@
 /** Rollout's API (servers, rollouts, agent registration) and its event consumers. */
-import { Body, Controller, DefaultValuePipe, Delete, Get, HttpCode, Inject, Param, ParseIntPipe, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, DefaultValuePipe, Delete, Get, Inject, Param, ParseIntPipe, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import {
-  type AgentHeartbeatV1, type CloudEvent, type DeployProgressV1, type DeployReportedV1, Events, type PromotedV1, type QaTipMovedV1,
+  type AgentHeartbeatV1, type CloudEvent, type Deregistered, DeregisteredSchema, type DeployProgressV1, type DeployReportedV1, Events, type NewHold,
+  NewHoldSchema, type PromotedV1, type QaTipMovedV1, type Rollout, type RolloutDetail, RolloutDetailSchema, RolloutListSchema, RolloutSchema, type Server,
+  ServerListSchema, type ServerRecord, ServerRecordSchema,
 } from '@runway/contracts';
 import type { JetStreamContext } from '@runway/messaging';
-import { CurrentPrincipal, DomainError, type Principal, Roles } from '@runway/platform';
+import { asJson, CurrentPrincipal, DomainError, type Principal, Responds, Roles } from '@runway/platform';
 import { HoldServerDto, ManualRolloutDto, ReasonDto, RegisterAgentDto } from './dto/register-agent.dto';
 import { OperatorsService } from './operators.service';
 import { PlannerService } from './planner.service';
@@ -26,77 +28,88 @@ export class RolloutsController {
 
   @Post('agents/register')
   @Roles('agent')
-  register(@Body() dto: RegisterAgentDto, @CurrentPrincipal() who: Principal) {
-    return this.serversService.register(dto, who);
+  @Responds({ summary: 'An agent registers its server (again: a deregistered server comes back)', status: 201, body: ServerRecordSchema, errors: [400, 403] })
+  register(@Body() dto: RegisterAgentDto, @CurrentPrincipal() who: Principal): Promise<ServerRecord> {
+    return asJson(this.serversService.register(dto, who));
   }
 
-  /** The fleet; `?deregistered=include` lists servers deregistered too, with who did it and when. */
   @Get('servers')
-  servers(@Query('deregistered') deregistered?: string) {
+  @Responds({
+    summary: 'The fleet; `?deregistered=include` lists servers deregistered too, with who did it and when', status: 200, body: ServerListSchema, errors: [400],
+  })
+  servers(@Query('deregistered') deregistered?: string): Promise<Server[]> {
     if (deregistered !== undefined && deregistered !== 'include' && deregistered !== 'exclude') {
       throw new DomainError('VALIDATION_FAILED', 'deregistered: must be include or exclude', { fields: [{ field: 'deregistered', errors: ['must be include or exclude'] }] });
     }
-    return this.serversService.servers(deregistered === 'include');
+    return asJson(this.serversService.servers(deregistered === 'include'));
   }
 
   @Get('rollouts')
-  list(@Query('limit', new DefaultValuePipe(50), ParseIntPipe) limit: number) {
-    return this.operators.rollouts(Math.min(Math.max(limit, 1), 500));
+  @Responds({ summary: 'Rollouts, newest first', status: 200, body: RolloutListSchema, errors: [400] })
+  list(@Query('limit', new DefaultValuePipe(50), ParseIntPipe) limit: number): Promise<Rollout[]> {
+    return asJson(this.operators.rollouts(Math.min(Math.max(limit, 1), 500)));
   }
 
   @Get('rollouts/:id')
-  get(@Param('id', new ParseUUIDPipe()) id: string) {
-    return this.operators.rollout(id);
+  @Responds({ summary: 'One rollout, with its deploys and their output', status: 200, body: RolloutDetailSchema, errors: [400, 404] })
+  get(@Param('id', new ParseUUIDPipe()) id: string): Promise<RolloutDetail> {
+    return asJson(this.operators.rollout(id));
   }
 
-  /** Redeploy, or roll back, some servers or all of production, now. */
   @Post('rollouts')
   @Roles('operator')
-  manual(@Body() dto: ManualRolloutDto, @CurrentPrincipal() who: Principal) {
-    return this.operators.manual(dto, who.name);
+  @Responds({
+    summary: 'Redeploy, or roll back, some servers or all of production, now', status: 201, body: RolloutDetailSchema, errors: [400, 403, 422],
+  })
+  manual(@Body() dto: ManualRolloutDto, @CurrentPrincipal() who: Principal): Promise<RolloutDetail> {
+    return asJson(this.operators.manual(dto, who.name));
   }
 
   @Post('rollouts/:id/pause')
-  @HttpCode(200)
   @Roles('operator')
-  pause(@Param('id', new ParseUUIDPipe()) id: string, @CurrentPrincipal() who: Principal) {
-    return this.operators.pause(id, who.name);
+  @Responds({ summary: 'Pauses a rollout; a deploying one holds its track until resumed', status: 200, body: RolloutSchema, errors: [400, 403, 404, 409] })
+  pause(@Param('id', new ParseUUIDPipe()) id: string, @CurrentPrincipal() who: Principal): Promise<Rollout> {
+    return asJson(this.operators.pause(id, who.name));
   }
 
   @Post('rollouts/:id/resume')
-  @HttpCode(200)
   @Roles('operator')
-  resume(@Param('id', new ParseUUIDPipe()) id: string) {
-    return this.operators.resume(id);
+  @Responds({
+    summary: 'Resumes a paused rollout where it was, or sends a blocked one back to wait for its window', status: 200, body: RolloutSchema, errors: [400, 403, 404, 409],
+  })
+  resume(@Param('id', new ParseUUIDPipe()) id: string): Promise<Rollout> {
+    return asJson(this.operators.resume(id));
   }
 
-  /** Stops a rollout for good: what has not gone out is cancelled, and its track is free. */
   @Post('rollouts/:id/cancel')
-  @HttpCode(200)
   @Roles('operator')
-  cancel(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: ReasonDto, @CurrentPrincipal() who: Principal) {
-    return this.operators.cancel(id, who.name, dto.reason);
+  @Responds({
+    summary: 'Stops a rollout for good: what has not gone out is cancelled, and its track is free', status: 200, body: RolloutSchema, errors: [400, 403, 404, 409],
+  })
+  cancel(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: ReasonDto, @CurrentPrincipal() who: Principal): Promise<Rollout> {
+    return asJson(this.operators.cancel(id, who.name, dto.reason));
   }
 
-  /** A server gone for good leaves every rollout; its agent registering again brings it back. */
   @Post('servers/:host/deregister')
-  @HttpCode(200)
   @Roles('operator')
-  deregister(@Param('host') host: string, @Body() dto: ReasonDto, @CurrentPrincipal() who: Principal) {
+  @Responds({
+    summary: 'A server gone for good leaves every rollout; its agent registering again brings it back', status: 200, body: DeregisteredSchema, errors: [400, 403, 404],
+  })
+  deregister(@Param('host') host: string, @Body() dto: ReasonDto, @CurrentPrincipal() who: Principal): Promise<Deregistered> {
     return this.operators.deregister(host, who.name, dto.reason);
   }
 
-  /** Keeps a server out of every rollout until released or expired. */
   @Put('servers/:host/hold')
   @Roles('operator')
-  hold(@Param('host') host: string, @Body() dto: HoldServerDto, @CurrentPrincipal() who: Principal) {
-    return this.operators.hold(host, dto.reason, dto.author ?? who.name, dto.until ? new Date(dto.until) : null);
+  @Responds({ summary: 'Keeps a server out of every rollout until released or expired', status: 200, body: NewHoldSchema, errors: [400, 403] })
+  hold(@Param('host') host: string, @Body() dto: HoldServerDto, @CurrentPrincipal() who: Principal): Promise<NewHold> {
+    return asJson(this.operators.hold(host, dto.reason, dto.author ?? who.name, dto.until ? new Date(dto.until) : null));
   }
 
   @Delete('servers/:host/hold')
-  @HttpCode(204)
   @Roles('operator')
-  async releaseHold(@Param('host') host: string) {
+  @Responds({ summary: 'Releases a server\'s hold', status: 204, body: null, errors: [403, 404] })
+  async releaseHold(@Param('host') host: string): Promise<void> {
     await this.operators.releaseHold(host);
   }
 

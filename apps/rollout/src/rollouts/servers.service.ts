@@ -102,7 +102,7 @@ export class ServersService {
       return {
         ...s, heartbeatAgeSeconds: age, reachable: this.reachable(s, now), hold: holds.get(s.host) ?? null, track,
         desiredRevision: s.deregisteredAt ? null : desired({ pin }, baselines[track]),
-        drift: isDrifted ? { expected: s.lastDeployedRevision, running: s.runningRevision, since: s.driftSince ?? null } : null,
+        drift: isDrifted ? { expected: s.lastDeployedRevision ?? null, running: s.runningRevision, since: s.driftSince ?? null } : null,
         deploying: deploying.get(s.host) ?? null,
       };
     });

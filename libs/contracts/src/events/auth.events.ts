@@ -3,10 +3,8 @@
  * hash of a token travels: the secret is shown once to whoever issued it and never stored.
  */
 import { ArrayMinSize, IsArray, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { ROLES, type Role } from '../vocabulary';
 import { HOST_PATTERN } from './common';
-
-export const ROLES = ['viewer', 'qa', 'operator', 'flag-editor', 'sdk', 'agent', 'buildbot', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
 
 export class TokenIssuedV1 {
   @IsUUID() tokenId!: string;

@@ -8,12 +8,6 @@ export const BRANCH_PATTERN = /^(?!\/)(?!.*\/\/)(?!.*\.\.)[A-Za-z0-9._\/-]{1,200
 /** A host name (RFC 1123 labels). */
 export const HOST_PATTERN = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
-export const QA_STATUSES = ['needs-testing', 'ok', 'bad', 'untestable', 'no-qa'] as const;
-export type QaStatus = (typeof QA_STATUSES)[number];
-
-export const DEPLOY_KINDS = ['no-downtime', 'downtime'] as const;
-export type DeployKind = (typeof DEPLOY_KINDS)[number];
-
 /** One revision of a range (a promotion, a QA pass). */
 export class RevisionRef {
   @IsString() @Matches(SHA_PATTERN) sha!: string;

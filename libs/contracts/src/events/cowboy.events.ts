@@ -1,9 +1,7 @@
 /** Events about hot patches applied by hand to a server ("cowboys"). */
 import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { COWBOY_POLICIES, type CowboyPolicy } from '../vocabulary';
 import { HOST_PATTERN, SHA_PATTERN } from './common';
-
-export const COWBOY_POLICIES = ['hold', 'carry'] as const;
-export type CowboyPolicy = (typeof COWBOY_POLICIES)[number];
 
 export class CowboyAppliedV1 {
   @IsString() @Matches(HOST_PATTERN) host!: string;

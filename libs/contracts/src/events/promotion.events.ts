@@ -3,10 +3,8 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, MaxLength, Min, ValidateNested,
 } from 'class-validator';
-import { BRANCH_PATTERN, DEPLOY_KINDS, type DeployKind, RevisionRef, SHA_PATTERN } from './common';
-
-export const PROMOTION_CAUSES = ['qa-passed', 'security-fix', 'manual'] as const;
-export type PromotionCause = (typeof PROMOTION_CAUSES)[number];
+import { DEPLOY_KINDS, type DeployKind, HOLD_REASONS, type HoldReason, PROMOTION_CAUSES, type PromotionCause } from '../vocabulary';
+import { BRANCH_PATTERN, RevisionRef, SHA_PATTERN } from './common';
 
 export class PromotedV1 {
   @IsUUID() promotionId!: string;
@@ -20,13 +18,6 @@ export class PromotedV1 {
   @IsIn(PROMOTION_CAUSES) cause!: PromotionCause;
   @IsArray() @ArrayMaxSize(10000) @IsString({ each: true }) @Matches(SHA_PATTERN, { each: true }) pendingMergeBack!: string[];
 }
-
-/**
- * `merge-back-unknown`: production carries a security fix and, without a repository, Runway
- * cannot tell whether the approved revision has it, so it will not promote over it.
- */
-export const HOLD_REASONS = ['locked', 'frozen', 'conflict', 'remote-moved', 'not-approved', 'merge-back-unknown'] as const;
-export type HoldReason = (typeof HOLD_REASONS)[number];
 
 export class PromotionHeldV1 {
   @IsString() @Matches(BRANCH_PATTERN) branch!: string;

@@ -3,7 +3,8 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, ValidateNested,
 } from 'class-validator';
-import { BRANCH_PATTERN, QA_STATUSES, type QaStatus, RevisionRef, SHA_PATTERN } from './common';
+import { QA_STATUSES, type QaStatus } from '../vocabulary';
+import { BRANCH_PATTERN, RevisionRef, SHA_PATTERN } from './common';
 
 export class RevisionLandedV1 {
   @IsString() @Matches(BRANCH_PATTERN) branch!: string;

@@ -2,7 +2,8 @@
 import {
   ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, MaxLength, Min,
 } from 'class-validator';
-import { DEPLOY_KINDS, type DeployKind, HOST_PATTERN, SHA_PATTERN } from './common';
+import { DEPLOY_KINDS, type DeployKind } from '../vocabulary';
+import { HOST_PATTERN, SHA_PATTERN } from './common';
 
 export class DeployRequestedV1 {
   @IsUUID() deployId!: string;

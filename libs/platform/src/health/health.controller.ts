@@ -4,7 +4,9 @@
  */
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { type Liveness, LivenessSchema, type Readiness, ReadinessSchema } from '@runway/contracts';
 import { Public } from '../auth/auth.decorators';
+import { Responds } from '../http/openapi';
 
 export interface HealthCheck {
   name: string;
@@ -48,13 +50,19 @@ export class HealthController {
   constructor(@Inject(HEALTH_CHECKS) private readonly checks: HealthCheck[]) {}
 
   @Get('live')
-  live() {
+  @Responds({ summary: 'Answers while the process runs', status: 200, body: LivenessSchema, public: true })
+  live(): Liveness {
     return { status: 'ok' };
   }
 
   @Get('ready')
-  async ready(@Res() reply: Reply) {
+  @Responds({
+    summary: 'Postgres and NATS, each raced against a timeout: 200 when both answer, else 503', status: 200, body: ReadinessSchema,
+    others: { 503: ReadinessSchema }, public: true,
+  })
+  async ready(@Res() reply: Reply): Promise<void> {
     const r = await runChecks(this.checks);
-    reply.status(r.ok ? 200 : 503).send({ status: r.ok ? 'ok' : 'unavailable', checks: r.checks });
+    const body: Readiness = { status: r.ok ? 'ok' : 'unavailable', checks: r.checks };
+    reply.status(r.ok ? 200 : 503).send(body);
   }
 }

@@ -2,7 +2,9 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { collectDefaultMetrics, Histogram, register } from 'prom-client';
+import { MetricsSchema } from '@runway/contracts';
 import { Public } from '../auth/auth.decorators';
+import { Responds } from '../http/openapi';
 
 let defaultsCollected = false;
 export function ensureDefaultMetrics(): void {
@@ -27,6 +29,7 @@ export const httpSeconds =
 export class MetricsController {
   @Get()
   @Header('content-type', register.contentType)
+  @Responds({ summary: 'Prometheus metrics: events, handler and HTTP latency, and Node\'s own', status: 200, body: MetricsSchema, mediaType: 'text/plain', public: true })
   metrics(): Promise<string> {
     return register.metrics();
   }

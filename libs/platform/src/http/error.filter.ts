@@ -7,6 +7,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { throwError, type Observable } from 'rxjs';
+import type { ErrorBody } from '@runway/contracts';
 import { isOutage } from '@runway/messaging';
 import { DomainError, ERROR_STATUS, type ErrorCode } from '../errors';
 
@@ -51,8 +52,8 @@ export function isTransient(e: unknown): boolean {
   return typeof code === 'string' && CONCURRENCY_ABORTS.has(code);
 }
 
-/** The body every error answers with, over Nest routes and Fastify routes alike. */
-export function errorBody(e: unknown): { statusCode: number; error: string; message: string; [k: string]: unknown } {
+/** The body every error answers with, over Nest routes and Fastify routes alike (`ErrorBodySchema` in /docs). */
+export function errorBody(e: unknown): ErrorBody {
   if (e instanceof DomainError) return { statusCode: e.status, error: e.code, message: e.message, ...(e.details ?? {}) };
     if (e instanceof HttpException) {
       const status = e.getStatus();

@@ -1,8 +1,8 @@
 /**
  * A route served by Fastify directly, for the few endpoints where Nest's per-request pipeline
  * costs more than the work (buildbot's landings, flag evaluation). Same auth, same roles, same
- * error bodies, same request scope and metrics (those are Fastify hooks); only Nest's layers
- * are skipped.
+ * error bodies, same request scope and metrics (those are Fastify hooks), and described in
+ * /docs like the rest (its `answer`); only Nest's layers are skipped.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -11,6 +11,7 @@ import type { Role } from '@runway/contracts';
 import type { Principal } from '../auth/auth.decorators';
 import { Authenticator } from '../auth/authenticator';
 import { errorBody, RETRY_AFTER_SECONDS } from './error.filter';
+import type { DescribedRoute } from './openapi';
 import { UNMETERED } from './rate-limit';
 
 export interface FastRequest {
@@ -25,7 +26,7 @@ export interface FastReply {
   headers?: Record<string, string>;
 }
 
-export interface FastRoute {
+export interface FastRoute extends DescribedRoute {
   method: 'GET' | 'POST' | 'PUT';
   url: string;
   roles: Role[];

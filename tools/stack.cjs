@@ -93,8 +93,14 @@ async function startService(name, env, { logDir = join(ROOT, '.runway', 'logs'),
 
 /** Starts every service; returns their handles by name. `ports` overrides the usual ones. */
 async function startStack(env, { logDir, ports = {} } = {}) {
-  const entries = await Promise.all(Object.keys(SERVICES).map(async (n) => [n, await startService(n, env, { logDir, port: ports[n] })]));
-  const services = Object.fromEntries(entries);
+  const settled = await Promise.allSettled(Object.keys(SERVICES).map(async (n) => [n, await startService(n, env, { logDir, port: ports[n] })]));
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) {
+    // Stop the ones that did start: nothing is left running behind a failed start.
+    await Promise.all(settled.map((s) => (s.status === 'fulfilled' ? s.value[1].stop() : undefined)));
+    throw failed.reason;
+  }
+  const services = Object.fromEntries(settled.map((s) => s.value));
   return {
     services,
     url: (n) => services[n].url,

@@ -56,7 +56,16 @@ const env = {
 };
 say(`starting qa-gate, promotion, rollout and flags${repo ? ` on the demo repository` : ''}`);
 const ports = { 'qa-gate': basePort + 1, promotion: basePort + 2, rollout: basePort + 3, flags: basePort + 4 };
-const stack = await startStack(env, { logDir, ports });
+/** What has started, so that a failed start stops it rather than leaving it running. */
+const running = [];
+const failedStart = async (e) => {
+  console.error(`runway: could not start: ${e.message}`);
+  await Promise.all(running.map((h) => h.stop().catch(() => undefined)));
+  await pg.stop?.();
+  process.exit(1);
+};
+const stack = await startStack(env, { logDir, ports }).catch(failedStart);
+running.push(...Object.values(stack.services));
 
 /** An agent token per host, kept between runs; a stale one (a new database) is replaced. */
 async function agentToken(host) {
@@ -73,7 +82,7 @@ async function agentToken(host) {
 const agents = [];
 if (demo) {
   say(`starting ${DEMO_AGENTS.length} agents: ${DEMO_AGENTS.map((a) => `${a.host} (${a.environment})`).join(', ')}`);
-  agents.push(...(await Promise.all(DEMO_AGENTS.map(async ({ host, environment }) => {
+  const settled = await Promise.allSettled(DEMO_AGENTS.map(async ({ host, environment }) => {
     const serverDir = join(demoDir, 'servers', host);
     mkdirSync(serverDir, { recursive: true });
     return startAgent(
@@ -87,14 +96,18 @@ if (demo) {
       },
       { logDir },
     );
-  }))));
+  }));
+  for (const a of settled) if (a.status === 'fulfilled') running.push(a.value);
+  const failed = settled.find((a) => a.status === 'rejected');
+  if (failed) await failedStart(failed.reason);
+  agents.push(...settled.map((a) => a.value));
 }
 
 const dashboard = await startDashboard(
   { NATS_URL: nats.url, LOG_LEVEL: env.LOG_LEVEL },
   Object.fromEntries(['qa-gate', 'promotion', 'rollout', 'flags'].map((n) => [n, stack.url(n)])),
   { logDir, port: basePort },
-);
+).catch(failedStart);
 
 const rel = (p) => {
   const r = relative(process.cwd(), p);

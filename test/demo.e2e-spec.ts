@@ -125,6 +125,9 @@ describe('npm start, then the tour', () => {
       await logIn(page, token);
       await page.goto('/servers');
       for (const wave of ['qastaging', 'edge', 'lpnet']) await page.getByRole('heading', { name: `Wave ${wave}` }).waitFor();
+      // In the order rollouts reach them (ROLLOUT_WAVES), not by name.
+      const waves = (await page.getByRole('heading', { name: /^Wave / }).allInnerTexts()).map((t) => t.trim());
+      expect(waves).toEqual(['Wave qastaging', 'Wave edge', 'Wave lpnet']);
       // The production rollout went edge1, then lpnet1, then lpnet2: three batches, all done.
       const summary = page.getByTestId('rollout-summary');
       await eventually(async () => /\(promoted, no-downtime\): succeeded batch 3 of 3, 3 of 3 servers done/.test(await summary.innerText()), {

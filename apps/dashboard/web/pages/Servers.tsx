@@ -193,7 +193,8 @@ export function Servers({ capabilities }: { capabilities: Capabilities }) {
   const next = rollouts.data?.find((r) => r.status === 'queued' && r.track === current?.track && r.cause === current?.cause && r.id !== current?.id);
   const byWave = new Map<string, Server[]>();
   for (const s of servers.data ?? []) byWave.set(waveOf(s), [...(byWave.get(waveOf(s)) ?? []), s]);
-  const waves = [...byWave.keys()].sort();
+  // rollout lists servers in rollout order (waves as configured), so waves appear in that order.
+  const waves = [...byWave.keys()];
   const cowboysOf = (host: string) => (cowboys.data ?? []).filter((c) => c.host === host);
   const serverOf = (host: string) => servers.data?.find((s) => s.host === host);
   return (

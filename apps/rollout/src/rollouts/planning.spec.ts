@@ -1,4 +1,4 @@
-import { nextCadenceSlot, nextWindowOpening, parseCadence, parseDowntimeWindow, planRollout, type PlanServer, windowOpen } from './planning';
+import { inRolloutOrder, nextCadenceSlot, nextWindowOpening, parseCadence, parseDowntimeWindow, planRollout, type PlanServer, windowOpen } from './planning';
 
 const server = (host: string, environment: string, extra: Partial<PlanServer> = {}): PlanServer => ({ host, environment, wave: null, ...extra });
 
@@ -16,6 +16,14 @@ describe('rollout planning', () => {
   it("uses an agent's wave before its environment, and puts unlisted waves last", () => {
     const plan = planRollout([server('a', 'lpnet', { wave: 'canary' }), server('b', 'lpnet'), server('c', 'zeta')], ['canary', 'lpnet'], 0);
     expect(plan.deploys.map((d) => [d.batch, d.host, d.wave])).toEqual([[0, 'a', 'canary'], [1, 'b', 'lpnet'], [2, 'c', 'zeta']]);
+  });
+
+  it('lists servers in the order a rollout reaches them, for the Servers page and runway servers', () => {
+    const listed = inRolloutOrder(
+      [server('lpnet2', 'lpnet'), server('x1', 'alpha'), server('edge1', 'edge'), server('lpnet1', 'lpnet'), server('qa1', 'qastaging'), server('c1', 'lpnet', { wave: 'canary' })],
+      ['qastaging', 'edge', 'canary', 'lpnet'],
+    );
+    expect(listed.map((s) => s.host)).toEqual(['qa1', 'edge1', 'c1', 'lpnet1', 'lpnet2', 'x1']);
   });
 });
 

@@ -29,14 +29,25 @@ export function waveOf(s: Pick<PlanServer, 'wave' | 'environment'>): string {
   return s.wave || s.environment;
 }
 
-export function planRollout(servers: PlanServer[], waveOrder: string[], batchSize: number): Plan {
-  const byWave = new Map<string, string[]>();
-  for (const s of servers) byWave.set(waveOf(s), [...(byWave.get(waveOf(s)) ?? []), s.host]);
+/** Waves in rollout order: as configured, then unlisted ones by name. */
+export function compareWaves(waveOrder: readonly string[]): (a: string, b: string) => number {
   const rank = (w: string) => {
     const i = waveOrder.indexOf(w);
     return i < 0 ? waveOrder.length : i;
   };
-  const waves = [...byWave.keys()].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  return (a, b) => rank(a) - rank(b) || a.localeCompare(b);
+}
+
+/** Servers in the order a rollout reaches them: by wave, then by host. */
+export function inRolloutOrder<T extends Pick<PlanServer, 'host' | 'wave' | 'environment'>>(servers: T[], waveOrder: readonly string[]): T[] {
+  const byWave = compareWaves(waveOrder);
+  return [...servers].sort((a, b) => byWave(waveOf(a), waveOf(b)) || a.host.localeCompare(b.host));
+}
+
+export function planRollout(servers: PlanServer[], waveOrder: string[], batchSize: number): Plan {
+  const byWave = new Map<string, string[]>();
+  for (const s of servers) byWave.set(waveOf(s), [...(byWave.get(waveOf(s)) ?? []), s.host]);
+  const waves = [...byWave.keys()].sort(compareWaves(waveOrder));
   const deploys: PlannedDeploy[] = [];
   let batch = 0;
   for (const wave of waves) {

@@ -14,6 +14,7 @@ import { CowboysRepository } from '../cowboys/cowboys.repository';
 import { Clock } from './clock';
 import { desired, drifted } from './convergence';
 import { deadlineOf } from './deploy-state';
+import { inRolloutOrder } from './planning';
 import type { RegisterAgentDto } from './dto/register-agent.dto';
 import type { ServerEntity } from './rollout.entity';
 import { RolloutsRepository } from './rollouts.repository';
@@ -85,7 +86,7 @@ export class ServersService {
     return this.env.isQaEnvironment(s.environment) ? 'qa-tip' : 'promoted';
   }
 
-  /** Every registered server, with whether it is reachable and held, what it should run, and any drift. */
+  /** Every registered server in rollout order (by wave as configured, then host), with whether it is reachable and held, what it should run, and any drift. */
   async servers(withDeregistered = false) {
     const now = this.clock.now();
     const holds = new Map((await this.repo.activeHolds(null, now)).map((h) => [h.host, h]));
@@ -94,7 +95,7 @@ export class ServersService {
     const deploying = new Map((await this.repo.openDeploys(null)).map((d) => [d.host, {
       rolloutId: d.rolloutId, deployId: d.id, revision: d.revision, status: d.status, requestedAt: d.requestedAt, deadlineAt: deadlineOf(d, deadlineMs),
     }]));
-    return (await this.repo.servers(null, withDeregistered)).map((s) => {
+    return inRolloutOrder(await this.repo.servers(null, withDeregistered), this.env.waveOrder).map((s) => {
       const age = s.lastHeartbeatAt ? Math.round((now.getTime() - s.lastHeartbeatAt.getTime()) / 1000) : null;
       const track = this.trackOf(s);
       const pin = s.pinnedRevision && s.pinnedAt ? { sha: s.pinnedRevision, at: s.pinnedAt } : null;

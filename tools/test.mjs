@@ -2,14 +2,36 @@
 /**
  * `npm test`: everything, in order, stopping at the first failure.
  *   install (if needed) → git and Chromium (found or installed) → Postgres and NATS (found or
- *   started) → build → typecheck → lint →
+ *   started) → build → typecheck and lint (side by side) →
  *   unit tests → integration and end-to-end tests (real Postgres, NATS and processes).
  * Extra arguments go to Jest, e.g. `npm test -- apps/qa-gate`.
  */
-import { build, ensureChromium, ensureGit, ensureInstalled, ensureNats, ensurePostgres, run } from './infra.mjs';
+import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { build, ensureChromium, ensureGit, ensureInstalled, ensureNats, ensurePostgres, ROOT, run } from './infra.mjs';
+
+/** Runs a command, keeping its output to print whole afterwards (two side by side stay readable). */
+function captured(cmd, args) {
+  return new Promise((done) => {
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (b) => (output += b));
+    child.stderr.on('data', (b) => (output += b));
+    child.on('error', (e) => done({ status: 1, output: `${output}${e.message}\n` }));
+    child.on('close', (code) => done({ status: code ?? 1, output }));
+  });
+}
 
 const started = Date.now();
-const step = (name) => console.log(`\n▶ ${name}`);
+let stepStarted = started;
+let stepName = null;
+/** Each step's time is printed as the next begins: where CI's minutes go. */
+const step = (name) => {
+  const now = Date.now();
+  if (stepName) console.log(`  (${stepName}: ${((now - stepStarted) / 1000).toFixed(0)} s)`);
+  [stepName, stepStarted] = [name, now];
+  if (name) console.log(`\n▶ ${name}`);
+};
 const fail = (name) => {
   console.error(`\n✖ ${name} failed after ${((Date.now() - started) / 1000).toFixed(0)} s`);
   process.exit(1);
@@ -34,15 +56,25 @@ const jestArgs = process.argv.slice(2);
 
 step('build');
 if (build() !== 0) fail('build');
-step('typecheck');
-if (run('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']) !== 0) fail('typecheck');
-step('lint');
-if (run('npx', ['eslint', '--max-warnings=0', '.']) !== 0) fail('lint');
+step('typecheck and lint (side by side: each uses one core)');
+const [typecheck, lint] = await Promise.all([
+  captured('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']),
+  captured('npx', ['eslint', '--max-warnings=0', '.']),
+]);
+process.stdout.write(typecheck.output + lint.output);
+if (typecheck.status !== 0) fail('typecheck');
+if (lint.status !== 0) fail('lint');
+// Jest's default is one worker fewer than the cores: one on a 2-core machine. The suites spend
+// most of their time waiting on the services, agents, broker and git they start, so two side by
+// side take ~27% less time there (integration: 721 s alone, 526 s two at a time, measured on a
+// 2-core machine; all 244 passed).
+const workers = `--maxWorkers=${Math.max(2, availableParallelism() - 1)}`;
 step('unit tests');
-if (run('npx', ['jest', '--selectProjects', 'unit', '--passWithNoTests', ...jestArgs], { env }) !== 0) fail('unit tests');
+if (run('npx', ['jest', '--selectProjects', 'unit', '--passWithNoTests', workers, ...jestArgs], { env }) !== 0) fail('unit tests');
 step('integration and end-to-end tests');
-if (run('npx', ['jest', '--selectProjects', 'integration', '--passWithNoTests', ...jestArgs], { env }) !== 0) fail('integration tests');
+if (run('npx', ['jest', '--selectProjects', 'integration', '--passWithNoTests', workers, ...jestArgs], { env }) !== 0) fail('integration tests');
 
+step(null);
 await pg.stop?.();
 console.log(`\n✔ all checks passed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 process.exit(0);

@@ -1,4 +1,4 @@
-import type { Deploy, DeployState, Rollout, RolloutState, Server } from '@runway/contracts';
+import type { Cowboy, Deploy, DeployState, Rollout, RolloutState, Server } from '@runway/contracts';
 import { deadlineLabel, isFinished, pickRollout, rolloutOutcome, rolloutsTable, serversTable, waveProgress } from './rollout.format';
 import { watchExitCode } from './rollout';
 
@@ -59,6 +59,28 @@ describe('rollout formatting', () => {
       expect.stringMatching(/^app2\.lpnet\s+lpnet\s+lpnet-2\s+-\s+-\s+never\s+unreachable\s+-\s+disk swap \(ops\)$/),
     ]);
     expect(serversTable([], now)).toMatch(/no agent has registered/);
+  });
+
+  it('shows a server held by a hold cowboy, with the fix that releases it, beside an operator hold', () => {
+    const cowboy = (host: string, more: Partial<Cowboy> = {}): Cowboy => ({
+      id: '55555555-5555-4555-8555-555555555555', host, patchHash: '0badc0ffee'.repeat(4), description: null, reason: 'timeout', appliedBy: 'ops', appliedAt: '2026-05-01T11:00:00Z',
+      policy: 'hold', fixedBy: 'f'.repeat(40), detected: false, status: 'applied', retiredAt: null, retiredByRevision: null, retiredReason: null, ...more,
+    });
+    const t = serversTable(
+      [
+        server('app1.lpnet', { drift: { expected: 'c'.repeat(40), running: 'd'.repeat(40), since: '2026-05-01T11:57:00Z' }, runningRevision: 'd'.repeat(40) }),
+        server('app2.lpnet', { hold: { host: 'app2.lpnet', reason: 'disk swap', author: 'ops', until: null, createdAt: '2026-05-01T11:00:00Z' } }),
+        server('app3.lpnet'),
+      ],
+      now,
+      [cowboy('app1.lpnet'), cowboy('app2.lpnet', { fixedBy: null }), cowboy('app3.lpnet', { policy: 'carry' }), cowboy('app3.lpnet', { status: 'retired' })],
+    );
+    const lines = t.split('\n');
+    expect(lines[1]).toMatch(/\s+cowboy 0badc0ffee until ffffffffff runs$/);
+    expect(lines[2]).toMatch(/\s+disk swap \(ops\); cowboy 0badc0ffee, no fix named$/);
+    // A carried cowboy and a retired one hold nothing.
+    expect(lines[3]).toMatch(/\s+up\s+-\s+-$/);
+    expect(lines[5]).toBe("app1.lpnet drifted 3m ago: runs dddddddddd, Runway put cccccccccc there; a catch-up rollout puts cccccccccc back once its cowboy's fix runs there");
   });
 
   it('shows drift, the deploy in flight with its deadline, and deregistered servers', () => {

@@ -1,5 +1,5 @@
 /** How rollout's answers look to people, and how a rollout's deploys group into waves. */
-import type { Deploy, DeployState, Rollout, RolloutState, Server } from '@runway/contracts';
+import type { Cowboy, Deploy, DeployState, Rollout, RolloutState, Server } from '@runway/contracts';
 import { ago, duration, firstLine, revLabel, shortSha, table } from '../output';
 
 /** A rollout, with its deploys when the answer has them (`GET /rollouts/{id}`). */
@@ -27,16 +27,34 @@ function serverState(s: Server): string {
   return s.drift ? `${up}, drifted` : up;
 }
 
+/** Cowboys that hold their server out of rollouts: applied, with the `hold` policy. */
+function holdingCowboys(host: string, cowboys: readonly Cowboy[]): Cowboy[] {
+  return cowboys.filter((c) => c.host === host && c.status === 'applied' && c.policy === 'hold');
+}
+
+/** What holds a server: an operator's hold, and each hold cowboy with the fix that releases it. */
+function holdLabel(s: Server, cowboys: readonly Cowboy[]): string {
+  const parts = s.hold ? [`${s.hold.reason} (${s.hold.author}${s.hold.until ? `, until ${s.hold.until}` : ''})`] : [];
+  for (const c of holdingCowboys(s.host, cowboys)) {
+    parts.push(`cowboy ${c.patchHash.slice(0, 10)}${c.fixedBy ? ` until ${shortSha(c.fixedBy)} runs` : ', no fix named'}`);
+  }
+  return parts.join('; ');
+}
+
 /** Why a drifted server is not caught up yet, if something stops it. */
-function catchUpWait(s: Server): string {
+function catchUpWait(s: Server, cowboys: readonly Cowboy[]): string {
   if (s.deregisteredAt) return '';
   if (s.hold) return ' once its hold ends';
+  if (holdingCowboys(s.host, cowboys).length) return ' once its cowboy\'s fix runs there';
   if (!s.reachable) return ' once it is reachable';
   return '';
 }
 
-/** Servers as a table, then a line for each that drifted or was deregistered. */
-export function serversTable(servers: Server[], now: Date): string {
+/**
+ * Servers as a table, then a line for each that drifted or was deregistered. `cowboys` (the
+ * applied ones) shows the servers a hold cowboy keeps out of rollouts beside operators' holds.
+ */
+export function serversTable(servers: Server[], now: Date, cowboys: readonly Cowboy[] = []): string {
   if (!servers.length) return 'No servers: no agent has registered yet.';
   const rows = table(
     ['HOST', 'ENV', 'WAVE', 'RUNNING', 'DESIRED', 'HEARTBEAT', 'STATE', 'DEPLOYING', 'HOLD'],
@@ -45,14 +63,14 @@ export function serversTable(servers: Server[], now: Date): string {
       s.heartbeatAgeSeconds === null ? 'never' : `${duration(s.heartbeatAgeSeconds)} ago`,
       serverState(s),
       s.deploying ? `${shortSha(s.deploying.revision)} ${s.deploying.status}${s.deploying.deadlineAt ? `, ${deadlineLabel(s.deploying.deadlineAt, now)}` : ''}` : '',
-      s.hold ? `${s.hold.reason} (${s.hold.author}${s.hold.until ? `, until ${s.hold.until}` : ''})` : '',
+      holdLabel(s, cowboys),
     ]),
   );
   const notes: string[] = [];
   for (const s of servers) {
     if (s.drift) {
       const since = s.drift.since ? ` ${ago(s.drift.since, now)}` : '';
-      const heal = s.desiredRevision ? `; a catch-up rollout puts ${shortSha(s.desiredRevision)} back${catchUpWait(s)}` : '';
+      const heal = s.desiredRevision ? `; a catch-up rollout puts ${shortSha(s.desiredRevision)} back${catchUpWait(s, cowboys)}` : '';
       notes.push(`${s.host} drifted${since}: runs ${shortSha(s.drift.running)}, Runway put ${shortSha(s.drift.expected)} there${heal}`);
     }
     if (s.deregisteredAt) {

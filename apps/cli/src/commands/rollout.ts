@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MultiBar, type SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import type { Deregistered, NewHold, Rollout, RolloutDetail, Server } from '@runway/contracts';
+import type { Cowboy, Deregistered, NewHold, Rollout, RolloutDetail, Server } from '@runway/contracts';
 import { arg, type Ctx, parseOrUsage, type Register } from '../context';
 import { CliError, ExitCode } from '../exit-codes';
 import { json } from '../output';
@@ -92,10 +92,11 @@ export const registerRollout: Register = (program: Command, action) => {
 
   servers
     .command('list', { isDefault: true })
-    .description('each server: environment, wave, running and desired revision, drift, heartbeat, the deploy in flight and its deadline, hold (the default)')
+    .description('each server: environment, wave, running and desired revision, drift, heartbeat, the deploy in flight and its deadline, and what holds it: an operator hold or a hold cowboy (the default)')
     .action(action(async (ctx) => {
-      const list = await ctx.client('rollout').get<Server[]>('/servers?deregistered=include');
-      ctx.print(list, () => serversTable(list, ctx.io.now()));
+      const rollout = ctx.client('rollout');
+      const [list, cowboys] = await Promise.all([rollout.get<Server[]>('/servers?deregistered=include'), rollout.get<Cowboy[]>('/cowboys', { status: 'applied' })]);
+      ctx.print(list, () => serversTable(list, ctx.io.now(), cowboys));
     }));
 
   servers

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gitEnv, gitRunner } from './generator';
 import {
-  changedAgainstFirstParent, firstContaining, firstParentChain, isSchemaPatch, mergeBacks, newestAncestorIn, QaModel, type QaStatus, readMarkers,
-  revnoOf,
+  changedAgainstFirstParent, firstContaining, firstParentChain, type GitRead, isAncestor, isSchemaPatch, mergeBacks, newestAncestorIn, QaModel, type QaStatus, readMarkers,
+  rememberingAncestry, revnoOf,
 } from './model';
 
 const sha = (n: number) => n.toString(16).padStart(8, '0') + 'a'.repeat(32);
@@ -270,5 +270,35 @@ describe('git questions on a real repository', () => {
     expect(mb.get(fixA)).toEqual({ index: 4, sha: r5, how: 'patch-id' });
     expect(mb.get(fixB)).toEqual({ index: 6, sha: r7, how: 'ancestry' });
     expect(mb.get(fixC)).toBeNull();
+  });
+});
+
+describe('rememberingAncestry', () => {
+  const a = 'a'.repeat(40);
+  const b = 'b'.repeat(40);
+  it('asks git once whether one commit is an ancestor of another, by full sha, answer yes or no', async () => {
+    const asked: string[][] = [];
+    const git: GitRead = async (args) => {
+      asked.push(args);
+      if (args[2] === b) throw new Error('exit 1');
+      return '';
+    };
+    const remembering = rememberingAncestry(git);
+    expect([await isAncestor(remembering, a, b), await isAncestor(remembering, a, b)]).toEqual([true, true]);
+    expect([await isAncestor(remembering, b, a), await isAncestor(remembering, b, a)]).toEqual([false, false]);
+    expect(asked).toHaveLength(2);
+  });
+  it('always asks about a branch name or a short sha, and anything else, since those can move', async () => {
+    const asked: string[][] = [];
+    const remembering = rememberingAncestry(async (args) => {
+      asked.push(args);
+      return 'x';
+    });
+    for (let i = 0; i < 2; i++) {
+      await isAncestor(remembering, a, 'production-stable');
+      await isAncestor(remembering, a.slice(0, 10), b);
+      await remembering(['rev-parse', 'refs/heads/stable']);
+    }
+    expect(asked).toHaveLength(6);
   });
 });

@@ -236,6 +236,29 @@ export class QaModel {
 /** Reads a git repository: `git <args>` with optional standard input; resolves to stdout. */
 export type GitRead = (args: string[], input?: string) => Promise<string>;
 
+const FULL_SHA = /^[0-9a-f]{40}$/;
+
+/**
+ * `git` with the answers that cannot change remembered: whether one commit is an ancestor of
+ * another, asked by full sha (commits are immutable; a branch name is not, and is always asked).
+ * The checks ask the same questions round after round, and each is a git process.
+ */
+export function rememberingAncestry(git: GitRead): GitRead {
+  const known = new Map<string, Promise<string>>();
+  return (args, input) => {
+    if (args.length === 4 && args[0] === 'merge-base' && args[1] === '--is-ancestor' && FULL_SHA.test(args[2]) && FULL_SHA.test(args[3])) {
+      const key = `${args[2]}..${args[3]}`;
+      let answer = known.get(key);
+      if (!answer) {
+        answer = git(args, input);
+        known.set(key, answer);
+      }
+      return answer;
+    }
+    return git(args, input);
+  };
+}
+
 export async function isAncestor(git: GitRead, ancestor: string, descendant: string): Promise<boolean> {
   // `merge-base --is-ancestor` answers by exit code; GitRead rejects on a non-zero one.
   return git(['merge-base', '--is-ancestor', ancestor, descendant]).then(

@@ -24,7 +24,7 @@ import {
   applyMark, HistoryGenerator, type MarkAction, planLandings, planLandingsInOrder, planMarks, planRound, remoteReader, type Report, Rng, type StableCommit,
 } from './generator';
 import {
-  changedAlongFirstParents, changedBetween, firstParentChain, type GitRead, isAncestor, isSchemaPatch, mergeBacks, newestAncestorIn, QaModel,
+  changedAlongFirstParents, changedBetween, firstParentChain, type GitRead, isAncestor, isSchemaPatch, mergeBacks, newestAncestorIn, QaModel, rememberingAncestry,
   type Withdrawal,
 } from './model';
 
@@ -204,7 +204,7 @@ export async function runOne(seed: number, ctx: RunContext): Promise<RunResult> 
     const rng = new Rng(seed);
     const gen = new HistoryGenerator(join(dir, 'git'), rng, seed);
     const baseline = await gen.init();
-    const remote: GitRead = remoteReader(gen.remote);
+    const remote: GitRead = rememberingAncestry(remoteReader(gen.remote));
 
     // ── Runway for this run ───────────────────────────────────────────────────────────────
     const db = await createIsolatedDatabase(ctx.infra.databaseUrl);

@@ -3,6 +3,15 @@ export function shortSha(sha: string | null | undefined): string {
   return sha ? sha.slice(0, 10) : '—';
 }
 
+/**
+ * A revision as people say it: "r5 (0123456789)"; "r5" without a sha; the sha alone when it has
+ * no revno (production-stable at a commit that is not one of stable's, a security fix say).
+ */
+export function revisionLabel(rev: { revno: number | null; sha: string | null }): string {
+  if (rev.revno === null) return shortSha(rev.sha);
+  return rev.sha ? `r${rev.revno} (${shortSha(rev.sha)})` : `r${rev.revno}`;
+}
+
 /** Whether two shas name the same commit (one may be abbreviated). */
 export function sameSha(a: string, b: string): boolean {
   return a.startsWith(b) || b.startsWith(a);

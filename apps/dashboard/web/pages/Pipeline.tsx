@@ -8,7 +8,7 @@
 import { type FormEvent, useMemo, useState } from 'react';
 import type { Blocker as AnyBlocker, Deployable, LandingBlocker, Revision, RevisionPage } from '@runway/contracts/http';
 import { api, type Capabilities } from '../api';
-import { actorLabel, duration, firstLine, shortSha, when } from '../format';
+import { actorLabel, duration, firstLine, revisionLabel, shortSha, when } from '../format';
 import { useNow, useResource } from '../live';
 import { ProductionRunsBadAlert } from '../ProductionRunsBad';
 import { Badge, Empty, Loading, Problem, Section } from '../ui';
@@ -50,15 +50,15 @@ export function Pipeline({ capabilities }: { capabilities: Capabilities }) {
         <dl className="facts" aria-label="Where the branch stands">
           <div data-testid="fact-last-promoted">
             <dt>Last promoted</dt>
-            <dd>{d.lastPromoted ? `r${d.lastPromoted.revno} (${shortSha(d.lastPromoted.sha)})` : 'none yet'}</dd>
+            <dd>{d.lastPromoted ? revisionLabel(d.lastPromoted) : 'none yet'}</dd>
           </div>
           <div data-testid="fact-deployable">
             <dt>Deployable</dt>
-            <dd>{d.deployable ? `r${d.deployable.revno} (${shortSha(d.deployable.sha)})` : 'none yet'}</dd>
+            <dd>{d.deployable ? revisionLabel(d.deployable) : 'none yet'}</dd>
           </div>
           <div data-testid="fact-tip">
             <dt>Tip</dt>
-            <dd>{d.tip ? `r${d.tip.revno} (${shortSha(d.tip.sha)})` : 'nothing landed'}</dd>
+            <dd>{d.tip ? revisionLabel(d.tip) : 'nothing landed'}</dd>
           </div>
           <div>
             <dt>Waiting above deployable</dt>

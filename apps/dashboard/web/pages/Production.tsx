@@ -7,7 +7,7 @@
 import { type FormEvent, useState } from 'react';
 import type { PromotionStatus as Status, Promotion, SecurityFix } from '@runway/contracts/http';
 import { api, type Capabilities } from '../api';
-import { ageSeconds, duration, shortSha, when } from '../format';
+import { ageSeconds, duration, revisionLabel, shortSha, when } from '../format';
 import { useNow, useResource } from '../live';
 import { ProductionRunsBadAlert } from '../ProductionRunsBad';
 import { Badge, Empty, Loading, Problem, Section } from '../ui';
@@ -37,7 +37,7 @@ export function Production({ capabilities }: { capabilities: Capabilities }) {
           <dl className="facts" aria-label="production-stable">
             <div data-testid="production-stable">
               <dt>{s.branch}</dt>
-              <dd>{s.productionStable ? `r${s.productionStable.revno ?? '?'} (${shortSha(s.productionStable.sha)})` : 'not promoted yet'}</dd>
+              <dd>{s.productionStable ? revisionLabel(s.productionStable) : 'not promoted yet'}</dd>
             </div>
             <div>
               <dt>Since</dt>

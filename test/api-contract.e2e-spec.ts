@@ -225,7 +225,7 @@ describe('the HTTP contract (real processes)', () => {
     await call('promotion', 'POST', '/security-fixes', PromotionStatusSchema, 201, { body: { sha: fix } });
     await call('promotion', 'GET', '/security-fixes', SecurityFixListSchema, 200);
     await call('promotion', 'GET', `/security-fixes/${fix.slice(0, 12)}`, SecurityFixSchema, 200);
-    await call('promotion', 'POST', `/security-fixes/${fix}/merged-back`, SecurityFixSchema, 201, { body: { reason: 'reworked by hand in r5' } });
+    await call('promotion', 'POST', `/security-fixes/${fix}/merged-back`, SecurityFixSchema, 200, { body: { reason: 'reworked by hand in r5' } });
     await call('promotion', 'GET', '/status', PromotionStatusSchema, 200);
     const head = repo.remoteRef('production-stable');
     await running(head);
@@ -241,7 +241,7 @@ describe('the HTTP contract (real processes)', () => {
     const waiting = await call('qa-gate', 'GET', '/deployable', DeployableSchema, 200);
     const pending = waiting.blockers.find((b: { kind: string }) => b.kind === 'landing-pending');
     expect(pending).toBeDefined();
-    await call('qa-gate', 'POST', `/landings/${pending.landingId}/dismiss`, LandingSchema, 201, { body: { reason: 'pushed to the wrong remote' } });
+    await call('qa-gate', 'POST', `/landings/${pending.landingId}/dismiss`, LandingSchema, 200, { body: { reason: 'pushed to the wrong remote' } });
 
     // ── rollout: what ran, lead time, then a server that never reports ────────────────────
     const shipped = await eventually(async () => {

@@ -175,7 +175,7 @@ describe('promotion: security fixes without a repository (issue 13, defect 6)', 
 
       expect((await operator.post(`/security-fixes/${fix}/merged-back`, {})).status).toBe(400);
       const confirmed = await operator.post(`/security-fixes/${fix}/merged-back`, { reason: 'merged into stable by hand in r6' });
-      expect(confirmed.status).toBe(201);
+      expect(confirmed.status).toBe(200);
       expect(confirmed.body).toMatchObject({ sha: fix, mergedBackHow: 'operator', mergedBackNote: 'Ops: merged into stable by hand in r6' });
       await eventually(async () => (await sut.admin.get('/status')).body.productionStable?.sha === approved, { what: 'the approval recorded as promoted' });
     } finally {

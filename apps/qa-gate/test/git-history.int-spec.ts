@@ -308,7 +308,7 @@ describe('qa-gate: landings follow git', () => {
     expect((await qa.qa.post(`/landings/${id}/dismiss`, { reason: 'stable was set right by hand' })).status).toBe(403);
     expect((await qa.operator.post(`/landings/${id}/dismiss`, {})).status).toBe(400);
     const dismissed = await qa.operator.post(`/landings/${id}/dismiss`, { reason: 'stable was set right by hand' });
-    expect(dismissed.status).toBe(201);
+    expect(dismissed.status).toBe(200);
     expect(dismissed.body).toMatchObject({ state: 'dismissed', dismissedBy: 'Ops' });
     expect((await admin.get('/deployable')).body.blocker).toBeNull();
     expect((await qa.operator.post(`/landings/${id}/dismiss`, { reason: 'again' })).status).toBe(409);

@@ -81,7 +81,7 @@ export class PromotionsController {
   @Roles('operator')
   @Responds({
     summary: 'An operator confirms a fix is in stable when git cannot tell (no repository, or a reworked patch)',
-    status: 201, body: SecurityFixSchema, errors: [400, 403, 404, 409],
+    status: 200, body: SecurityFixSchema, errors: [400, 403, 404, 409],
   })
   mergedBack(@Param('sha') sha: string, @Body() dto: MergedBackDto, @CurrentPrincipal() who: Principal): Promise<SecurityFix> {
     return asJson(this.promotions.confirmMergeBack(sha, who.name, dto.reason));

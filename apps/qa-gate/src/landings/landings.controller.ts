@@ -83,7 +83,7 @@ export class LandingsController {
   @Post('landings/:id/dismiss')
   @Roles('operator')
   @Responds({
-    summary: 'An operator sets a refused (or stuck) landing aside, with a reason: it no longer blocks', status: 201, body: LandingSchema, errors: [400, 403, 404, 409],
+    summary: 'An operator sets a refused (or stuck) landing aside, with a reason: it no longer blocks', status: 200, body: LandingSchema, errors: [400, 403, 404, 409],
   })
   async dismiss(@Param('id') id: string, @Body() dto: DismissLandingDto, @CurrentPrincipal() who: Principal): Promise<Landing> {
     if (!/^\d{1,18}$/.test(id) || !(await this.queue.get(id))) throw new DomainError('NOT_FOUND', `no landing ${id}`);

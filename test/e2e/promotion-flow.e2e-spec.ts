@@ -8,21 +8,11 @@
  * the remote without any other action.
  */
 import { join } from 'node:path';
+import type { Promotion } from '@runway/contracts';
 import { apiClient, type ApiClient, eventually, TEST_ADMIN_TOKEN } from '@runway/testing';
 import { GitFixture } from '@runway/testing';
 import { issueToken } from '../../tools/stack.cjs';
 import { type E2eRunway, startRunway } from './harness';
-
-interface Promotion {
-  fromSha: string | null;
-  toSha: string;
-  toRevno: number | null;
-  pushedSha: string | null;
-  kind: string;
-  cause: string;
-  revisions: { sha: string; revno?: number; db: boolean }[];
-  deployKind: string;
-}
 
 const HOST = 'app1.lpnet.example';
 

@@ -296,7 +296,11 @@ describe('promotion safety (real git, Postgres, JetStream)', () => {
         expect(rig.head()).toBe(c.sha);
         const moves = (await rig.promotions()).filter((p) => p.kind !== 'adopted');
         expect(moves).toEqual([expect.objectContaining({ toSha: c.sha, cause: 'manual', forced: true, reason: 'Outage: QA is down, CTO signed off', kind: 'fast-forward' })]);
-        const events = await eventually(async () => (await rig.promotedEvents()).filter((e) => e.data.toSha === c.sha), { what: 'forced promotion announced' });
+        // An empty list is truthy: wait until the event is there, not until the first look.
+        const events = await eventually(async () => {
+          const found = (await rig.promotedEvents()).filter((e) => e.data.toSha === c.sha);
+          return found.length ? found : false;
+        }, { what: 'forced promotion announced' });
         expect(events).toEqual([expect.objectContaining({ data: expect.objectContaining({ promotionId: moves[0].id, cause: 'manual' }) })]);
 
         // Forced or not, never backwards.

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { createIsolatedDatabase, dropNamespace, eventually, uniqueNamespace } from '@runway/testing';
-import { logIn } from '../apps/dashboard/test/dashboard-harness';
+import { CHROMIUM_ARGS, chromiumPath, logIn } from '../apps/dashboard/test/dashboard-harness';
 
 const ROOT = join(__dirname, '..');
 
@@ -118,7 +118,7 @@ describe('npm start, then the tour', () => {
 
     expect(runway('deployable')).toMatch(new RegExp(`deployable\\s+r2 ${sha.slice(0, 10)}`));
 
-    const browser = await chromium.launch({ executablePath: process.env.RUNWAY_CHROMIUM ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+    const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
     try {
       const page = await browser.newPage({ baseURL: `http://127.0.0.1:${base}` });
       page.setDefaultTimeout(15_000);

@@ -113,7 +113,7 @@ const rel = (p) => {
   const r = relative(process.cwd(), p);
   return r && !r.startsWith('..') ? r : p;
 };
-const cliEnv = basePort === 3100 ? '' : `  export RUNWAY_URL=http://127.0.0.1 RUNWAY_QA_GATE_URL=${stack.url('qa-gate')} RUNWAY_PROMOTION_URL=${stack.url('promotion')} RUNWAY_ROLLOUT_URL=${stack.url('rollout')} RUNWAY_FLAGS_URL=${stack.url('flags')}\n`;
+const cliEnv = basePort === 3100 ? '' : `  export RUNWAY_QA_GATE_URL=${stack.url('qa-gate')} RUNWAY_PROMOTION_URL=${stack.url('promotion')} RUNWAY_ROLLOUT_URL=${stack.url('rollout')} RUNWAY_FLAGS_URL=${stack.url('flags')}\n`;
 const tour = repo
   ? `
 A short tour (in another terminal, from ${rel(ROOT)}; \`npx runway\` is the CLI, or put

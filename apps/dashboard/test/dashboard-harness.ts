@@ -16,11 +16,16 @@ import { issueToken } from '../../../tools/stack.cjs';
 import { type E2eRunway, startRunway } from '../../../test/e2e/harness';
 
 /** The Chromium `npm test` found or installed (RUNWAY_CHROMIUM), else Debian's. */
-function chromiumPath(): string {
+export function chromiumPath(): string {
   const path = process.env.RUNWAY_CHROMIUM ?? '/usr/bin/chromium';
   if (!existsSync(path)) throw new Error(`no Chromium at ${path}: run the tests with npm test (it finds or installs one), or set RUNWAY_CHROMIUM`);
   return path;
 }
+
+/** Headless, and quiet: no connections of Chromium's own, which a closed network refuses. */
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
 
 export const ROOT = resolve(__dirname, '../../..');
 export const SCREENSHOTS = join(ROOT, '.runway', 'screenshots');
@@ -94,10 +99,7 @@ export async function startDashboard(envFor: Parameters<typeof startRunway>[0] =
           headless: true,
           baseURL: url,
           viewport: { width: 1280, height: 900 },
-          args: [
-            '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-            '--disable-component-update', '--disable-sync',
-          ],
+          args: CHROMIUM_ARGS,
         });
         browsers.push({ context, profile });
         const page = context.pages()[0] ?? (await context.newPage());

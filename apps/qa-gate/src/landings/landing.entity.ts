@@ -3,6 +3,7 @@
  * reported, kept until git says which first-parent commits it covers, and what became of it.
  */
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { LandingState } from '@runway/contracts';
 
 /**
  * - `pending`: waiting to be read from git;
@@ -11,7 +12,7 @@ import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
  * - `refused`: not on the branch's first-parent history after the recorded tip;
  * - `dismissed`: an operator set a refused or pending landing aside.
  */
-export type LandingState = 'pending' | 'recorded' | 'known' | 'refused' | 'dismissed';
+export type { LandingState };
 /** `rewritten`: the recorded tip is not on its first-parent history; `not-first-parent`: an older commit the branch only has through a merge. */
 export type LandingRefusal = 'rewritten' | 'not-first-parent';
 

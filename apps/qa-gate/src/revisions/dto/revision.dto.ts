@@ -4,7 +4,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength,
 } from 'class-validator';
-import { BRANCH_PATTERN, QA_STATUSES, type QaStatus, SHA_PATTERN } from '@runway/contracts';
+import { BRANCH_PATTERN, LANDING_STATES, type LandingState, QA_STATUSES, type QaStatus, SHA_PATTERN } from '@runway/contracts';
 
 const REVISION_REF = /^(r?\d{1,9}|[0-9a-f]{7,64})$/;
 /** Revnos and build ids are Postgres integers. */
@@ -48,11 +48,9 @@ export class DeployableQuery {
   @ApiPropertyOptional() @IsOptional() @Matches(BRANCH_PATTERN) branch?: string;
 }
 
-const LANDING_STATES = ['pending', 'recorded', 'known', 'refused', 'dismissed'] as const;
-
 export class ListLandingsQuery {
   @ApiPropertyOptional() @IsOptional() @Matches(BRANCH_PATTERN) branch?: string;
-  @ApiPropertyOptional({ enum: LANDING_STATES }) @IsOptional() @IsIn(LANDING_STATES) state?: (typeof LANDING_STATES)[number];
+  @ApiPropertyOptional({ enum: LANDING_STATES }) @IsOptional() @IsIn(LANDING_STATES) state?: LandingState;
   @ApiPropertyOptional({ default: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit = 100;
   @ApiPropertyOptional({ description: 'Page: landings below this id (from `next.before`)' }) @IsOptional() @Matches(/^\d{1,18}$/) before?: string;
 }

@@ -12,7 +12,7 @@ describe('random operators and dying servers around rollout and its agents', () 
   it(`hold every rule of DESIGN.md (seed ${seed})`, async () => {
     const log = (line: string) => process.stdout.write(`${line}\n`);
     log(`rollout: seed ${seed} (ROLLOUT_SEED=${seed} replays this test)`);
-    const summary = await runRollout({ runs: 1, seed, parallel: 1, steps: [15, 25], agents: [3, 4], log });
+    const summary = await runRollout({ runs: 1, seed, parallel: 1, steps: [12, 20], agents: [3, 3], log });
     log(JSON.stringify({ ...summary, failures: undefined }));
     expect({ violations: summary.violations, failures: summary.failures }).toEqual({ violations: 0, failures: [] });
     // It did something worth checking: operator steps, rollouts and deploys.

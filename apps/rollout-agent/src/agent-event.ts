@@ -35,7 +35,7 @@ export function checkedEvent<T extends object>(def: EventDefinition<T>, data: T,
   const event: CloudEvent<T> = {
     specversion: '1.0', id: opts.id, source: `runway/agent/${opts.host}`, type: def.type, subject: def.key(data),
     time: (opts.time ?? new Date()).toISOString(), datacontenttype: 'application/json',
-    correlationid: opts.cause?.correlationid ?? opts.id, causationid: opts.cause?.id, data,
+    correlationid: opts.cause?.correlationid ?? opts.id, causationid: opts.cause?.id, actor: opts.host, actorkind: 'agent', data,
   };
   // Checked as the text a consumer receives, by the consumer's own parser: "valid here" cannot drift from "accepted there".
   const body = JSON.stringify(event);

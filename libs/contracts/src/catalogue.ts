@@ -3,7 +3,9 @@
  * class, and the key that becomes the last token of its NATS subject (so a consumer can filter
  * on one host or one branch). A breaking change adds a `.v2` entry beside the `.v1` one.
  */
-import { AgentHeartbeatV1, DeployProgressV1, DeployReportedV1, DeployRequestedV1 } from './events/rollout.events';
+import {
+  AgentHeartbeatV1, DeployProgressV1, DeployReportedV1, DeployRequestedV1, RolloutChangedV1, RunningEverywhereV1, ServerChangedV1,
+} from './events/rollout.events';
 import { CowboyAppliedV1, CowboyRemovedV1 } from './events/cowboy.events';
 import { FlagChangedV1 } from './events/flag.events';
 import { PromotedV1, PromotionHeldV1 } from './events/promotion.events';
@@ -43,6 +45,9 @@ export const Events = {
   DeployRequested: define('deploy-requested', 'runway.deploy.requested.v1', DeployRequestedV1, (d) => d.host),
   DeployReported: define('deploy-reported', 'runway.deploy.reported.v1', DeployReportedV1, (d) => d.host),
   DeployProgress: define('deploy-progress', 'runway.deploy.progress.v1', DeployProgressV1, (d) => d.host, 'telemetry'),
+  RolloutChanged: define('rollout-changed', 'runway.rollout.changed.v1', RolloutChangedV1, (d) => d.track),
+  ServerChanged: define('server-changed', 'runway.server.changed.v1', ServerChangedV1, (d) => d.host),
+  RunningEverywhere: define('running-everywhere', 'runway.revision.running-everywhere.v1', RunningEverywhereV1, () => 'production'),
   CowboyApplied: define('cowboy-applied', 'runway.cowboy.applied.v1', CowboyAppliedV1, (d) => d.host),
   CowboyRemoved: define('cowboy-removed', 'runway.cowboy.removed.v1', CowboyRemovedV1, (d) => d.host),
   AgentHeartbeat: define('agent-heartbeat', 'runway.agent.heartbeat.v1', AgentHeartbeatV1, (d) => d.host, 'telemetry'),

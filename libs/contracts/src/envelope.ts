@@ -1,9 +1,15 @@
 /**
- * The CloudEvents 1.0 envelope every Runway event travels in (structured JSON mode), plus the
- * two extension attributes Runway relies on: `correlationid`, shared by every event caused by
- * the same outside action, and `causationid`, the id of the event that caused this one.
+ * The CloudEvents 1.0 envelope every Runway event travels in (structured JSON mode), plus
+ * Runway's extension attributes: `correlationid`, shared by every event caused by the same
+ * outside action; `causationid`, the id of the event that caused this one; and who acted:
+ * `actor` (a token's name, an agent's host, or `runway`), `actorkind`, `actorroles` (the
+ * token's roles, comma separated) and `reason` (the comment or reason a person gave).
+ *
+ * The actor attributes came after version 1 of every type: they are optional on the wire, so
+ * events published before them stay valid, and every service sets them on what it publishes.
  */
 import { IsIn, IsISO8601, IsObject, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { ACTOR_KINDS, type ActorKind } from './vocabulary';
 
 export const EVENT_TYPE_PATTERN = /^runway(\.[a-z][a-z0-9-]*)+\.v[1-9][0-9]*$/;
 
@@ -17,8 +23,22 @@ export interface CloudEvent<T = unknown> {
   datacontenttype: 'application/json';
   correlationid: string;
   causationid?: string;
+  actor?: string;
+  actorkind?: ActorKind;
+  actorroles?: string;
+  reason?: string;
   data: T;
 }
+
+/** Who acted, as services pass it around before it is written into an envelope. */
+export interface Actor {
+  name: string;
+  kind: ActorKind;
+  roles?: readonly string[];
+}
+
+/** Runway itself: what a service decided from the events it consumed. */
+export const RUNWAY_ACTOR: Actor = { name: 'runway', kind: 'runway' };
 
 /** Validation shape of the envelope; the payload is checked separately against the catalogue. */
 export class CloudEventEnvelope {
@@ -31,5 +51,9 @@ export class CloudEventEnvelope {
   @IsIn(['application/json']) datacontenttype!: 'application/json';
   @IsString() @MinLength(1) @MaxLength(128) correlationid!: string;
   @IsOptional() @IsString() @MaxLength(128) causationid?: string;
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(256) actor?: string;
+  @IsOptional() @IsIn(ACTOR_KINDS) actorkind?: ActorKind;
+  @IsOptional() @IsString() @MaxLength(256) actorroles?: string;
+  @IsOptional() @IsString() @MaxLength(4096) reason?: string;
   @IsObject() data!: Record<string, unknown>;
 }

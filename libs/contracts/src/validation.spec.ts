@@ -33,6 +33,12 @@ const samples = {
   FlagChanged: { version: 1, flags: ['new-ui'], comment: 'turn it on', by: 'ops' },
   TokenIssued: { tokenId: UUID, name: 'ci', roles: ['buildbot'], sha256: 'ab'.repeat(32), issuedBy: 'admin' },
   TokenRevoked: { tokenId: UUID, revokedBy: 'admin' },
+  RolloutChanged: {
+    rolloutId: UUID, track: 'promoted', cause: 'promoted', status: 'in-progress', revision: SHA, kind: 'no-downtime', batch: 1, batches: 2,
+    revisions: [SHA], skipped: [{ host: HOST, reason: 'held: disk swap (ops)' }],
+  },
+  ServerChanged: { host: HOST, change: 'held', reason: 'disk swap' },
+  RunningEverywhere: { revisions: [{ sha: SHA, revno: 6 }], at: '2024-05-01T12:00:00Z' },
 } satisfies Partial<Record<EventName, object>>;
 
 function envelope(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -121,6 +127,20 @@ describe('parseEvent', () => {
     expect(parsed.event.data).not.toHaveProperty('extra');
     expect((parsed.event.data as { range: object[] }).range[0]).not.toHaveProperty('sneaky');
     expect(parsed.event).not.toHaveProperty('unknownAttribute');
+  });
+});
+
+describe('who acted (extension attributes added after v1)', () => {
+  it('carries the actor and the reason through parsing, and still accepts events without them', () => {
+    const withActor = parseEvent(JSON.stringify(envelope({ actor: 'ada', actorkind: 'token', actorroles: 'qa,operator', reason: 'looks fine on qastaging' })));
+    expect(withActor.ok && withActor.event).toMatchObject({ actor: 'ada', actorkind: 'token', actorroles: 'qa,operator', reason: 'looks fine on qastaging' });
+    const without = parseEvent(JSON.stringify(envelope()));
+    expect(without.ok).toBe(true);
+    expect(without.ok && without.event).not.toHaveProperty('actor');
+  });
+
+  it('refuses an actor kind it does not know, naming the attribute', () => {
+    expect(reasonOf(parseEvent(JSON.stringify(envelope({ actor: 'x', actorkind: 'robot' }))))).toMatch(/^actorkind: /);
   });
 });
 

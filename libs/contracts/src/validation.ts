@@ -74,7 +74,10 @@ export function parseEvent(raw: Uint8Array | string): Parsed {
     ok: true,
     event: {
       specversion: '1.0', id: e.id, source: e.source, type: e.type, subject: e.subject, time: e.time,
-      datacontenttype: 'application/json', correlationid: e.correlationid, causationid: e.causationid, data: payload.data,
+      datacontenttype: 'application/json', correlationid: e.correlationid, causationid: e.causationid,
+      ...(e.actor !== undefined && { actor: e.actor, actorkind: e.actorkind, actorroles: e.actorroles }),
+      ...(e.reason !== undefined && { reason: e.reason }),
+      data: payload.data,
     },
   };
 }

@@ -18,7 +18,7 @@ import { headers as natsHeaders } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import type { DataSource, EntityManager } from 'typeorm';
-import { type CloudEvent, durableName, eventDefinitionOf, parseEvent, Subjects } from '@runway/contracts';
+import { type CloudEvent, durableName, eventDefinitionOf, parseEvent, RUNWAY_ACTOR, Subjects } from '@runway/contracts';
 import { runInScope } from './event-context';
 import { failpoint } from './failpoint';
 import type { MessagingLogger } from './logger';
@@ -217,7 +217,7 @@ export class EventConsumer {
       subject: m.subject, deliveryCount: m.info.deliveryCount, streamSequence: m.info.streamSequence, working: () => m.working(),
     };
     try {
-      const outcome = await runInScope({ eventId: event.id, correlationId: event.correlationid, eventType: event.type }, () =>
+      const outcome = await runInScope({ eventId: event.id, correlationId: event.correlationid, eventType: event.type, actor: RUNWAY_ACTOR }, () =>
         this.apply(event, ctx),
       );
       failpoint('consumer-after-commit', type);
@@ -261,26 +261,37 @@ export class EventConsumer {
 
   /** Moves a message to the dead-letter stream with its reason, then terminates it. */
   private async deadLetter(m: JsMsg, reason: string): Promise<void> {
-    const h = natsHeaders();
-    h.set('Runway-Dead-Letter-Reason', reason.slice(0, 4000).replace(/[\r\n]+/g, ' '));
-    h.set('Runway-Consumer', this.durable);
-    h.set('Runway-Original-Subject', m.subject);
-    h.set('Runway-Stream-Sequence', String(m.info.streamSequence));
-    h.set('Runway-Delivery-Count', String(m.info.deliveryCount));
-    try {
-      await this.js.publish(this.subjects.deadLetter(m.subject), m.data, { headers: h, msgID: `${this.durable}:${m.info.streamSequence}` });
-    } catch (e) {
-      // Never drop it: leave it on the stream and try again later.
-      this.options.logger.warn({ consumer: this.durable, err: (e as Error).message }, 'dead-letter publish failed; will retry');
-      m.nak(5000);
-      return;
+    if (await deadLetter(this.js, this.subjects, m, this.durable, reason, this.options.logger)) {
+      eventsDeadLettered.inc({ type: this.options.type, consumer: this.durable });
     }
-    // Plain +TERM: nats-server before 2.10 does not read "+TERM <reason>" as a termination and
-    // leaves the message unacknowledged. The reason travels in the dead letter's headers.
-    m.term();
-    eventsDeadLettered.inc({ type: this.options.type, consumer: this.durable });
-    this.options.logger.warn({ consumer: this.durable, subject: m.subject, seq: m.info.streamSequence, reason }, 'event dead-lettered');
   }
+}
+
+/**
+ * Moves a message to the dead-letter stream with the reason and the consumer that refused it
+ * (in headers, beside the message as it arrived), then terminates it. If the dead-letter
+ * publish fails the message is not dropped: it is nak'ed, to come back later. True once moved.
+ */
+export async function deadLetter(js: JetStreamClient, subjects: Subjects, m: JsMsg, consumer: string, reason: string, logger: MessagingLogger): Promise<boolean> {
+  const h = natsHeaders();
+  h.set('Runway-Dead-Letter-Reason', reason.slice(0, 4000).replace(/[\r\n]+/g, ' '));
+  h.set('Runway-Consumer', consumer);
+  h.set('Runway-Original-Subject', m.subject);
+  h.set('Runway-Stream-Sequence', String(m.info.streamSequence));
+  h.set('Runway-Delivery-Count', String(m.info.deliveryCount));
+  try {
+    await js.publish(subjects.deadLetter(m.subject), m.data, { headers: h, msgID: `${consumer}:${m.info.streamSequence}` });
+  } catch (e) {
+    // Never drop it: leave it on the stream and try again later.
+    logger.warn({ consumer, err: (e as Error).message }, 'dead-letter publish failed; will retry');
+    m.nak(5000);
+    return false;
+  }
+  // Plain +TERM: nats-server before 2.10 does not read "+TERM <reason>" as a termination and
+  // leaves the message unacknowledged. The reason travels in the dead letter's headers.
+  m.term();
+  logger.warn({ consumer, subject: m.subject, seq: m.info.streamSequence, reason }, 'event dead-lettered');
+  return true;
 }
 
 function sleep(ms: number): Promise<void> {

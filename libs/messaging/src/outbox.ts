@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { DataSource, EntityManager, EntitySubscriberInterface, TransactionCommitEvent } from 'typeorm';
-import { type CloudEvent, type EventDefinition, Subjects, validatePayload } from '@runway/contracts';
+import { type Actor, type CloudEvent, type EventDefinition, RUNWAY_ACTOR, Subjects, validatePayload } from '@runway/contracts';
 import { currentScope } from './event-context';
 import { failpoint } from './failpoint';
 import type { MessagingLogger } from './logger';
@@ -25,6 +25,10 @@ export interface EnqueueOptions {
   /** CloudEvents `subject`: what the event is about, for people and tools. */
   subject?: string;
   id?: string;
+  /** Defaults to the request's token holder, or Runway itself while handling an event. */
+  actor?: Actor;
+  /** The comment or reason the person who acted gave. */
+  reason?: string;
 }
 
 export class InvalidOutgoingEventError extends Error {
@@ -62,6 +66,8 @@ export class Outbox {
         datacontenttype: 'application/json',
         correlationid: opts.correlationId ?? scope?.correlationId ?? randomUUID(),
         causationid: opts.causationId ?? scope?.eventId,
+        ...actorAttributes(opts.actor ?? scope?.actor ?? RUNWAY_ACTOR),
+        ...(opts.reason ? { reason: opts.reason.slice(0, 4096) } : {}),
         data,
       };
       return { event, subject: this.subjects.event(def.type, def.key(data)) };
@@ -80,6 +86,15 @@ export class Outbox {
   get sourceName(): string {
     return this.source;
   }
+}
+
+/** An actor as the envelope's extension attributes carry it. */
+export function actorAttributes(actor: Actor): Pick<CloudEvent, 'actor' | 'actorkind' | 'actorroles'> {
+  return {
+    actor: actor.name.slice(0, 256) || 'unknown',
+    actorkind: actor.kind,
+    ...(actor.roles?.length ? { actorroles: actor.roles.join(',') } : {}),
+  };
 }
 
 export interface OutgoingEvent {

@@ -213,7 +213,7 @@ export class FlagsService implements OnModuleInit, OnModuleDestroy {
       const diff = ruleDiff(current, next, version, newVersion);
       await this.repo.replaceRules(em, next);
       const changeId = await this.repo.addChange(em, { by, comment, flags, diff, version: newVersion });
-      await this.outbox.enqueue(em, Events.FlagChanged, { version: newVersion, flags, comment, by });
+      await this.outbox.enqueue(em, Events.FlagChanged, { version: newVersion, flags, comment, by }, { reason: comment });
       return { version: newVersion, changed: true, changeId, diff };
     });
     if (result.changed) await this.reload();
@@ -241,7 +241,7 @@ export class FlagsService implements OnModuleInit, OnModuleDestroy {
       const version = await this.repo.bumpVersion(em);
       const diff = docDiff(before, doc, version - 1, version);
       const changeId = await this.repo.addChange(em, { by, comment, flags: [doc.name], diff, version });
-      await this.outbox.enqueue(em, Events.FlagChanged, { version, flags: [doc.name], comment, by });
+      await this.outbox.enqueue(em, Events.FlagChanged, { version, flags: [doc.name], comment, by }, { reason: comment });
       return { version, changeId };
     });
     await this.reload();

@@ -430,8 +430,9 @@ export class PromotionsService implements OnApplicationBootstrap, OnApplicationS
     const pendingMergeBack = (await this.repo.pendingMergeBack(em)).map((f) => f.sha);
     await this.outbox.enqueue(em, Events.Promoted, {
       promotionId: p.id, branch: this.branch, fromSha: p.from ?? undefined, toSha: p.head, toRevno: p.move.revno ?? undefined,
-      revisions: p.move.revisions, containsDbRevision: containsDb, deployKind, cause: p.move.cause, pendingMergeBack,
-    });
+      revisions: p.move.revisions, containsDbRevision: containsDb, deployKind, cause: p.move.cause, pendingMergeBack, move: p.kind,
+      approvedSha: p.target !== p.head ? p.target : undefined,
+    }, { reason: p.move.reason });
     this.logger.info({ promotionId: p.id, kind: p.kind, from: p.from, to: p.head, cause: p.move.cause }, `${this.branch} moved`);
   }
 

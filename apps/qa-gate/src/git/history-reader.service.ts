@@ -20,8 +20,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
-import { Events, schemaPatchMatcher } from '@runway/contracts';
-import { Outbox } from '@runway/messaging';
+import { Events, RUNWAY_ACTOR, schemaPatchMatcher } from '@runway/contracts';
+import { Outbox, runInScope } from '@runway/messaging';
 import { PINO_LOGGER, RUNWAY_ENV } from '@runway/platform';
 import type { QaGateEnv } from '../config';
 import type { LandingEntity } from '../landings/landing.entity';
@@ -88,13 +88,14 @@ export class HistoryReaderService implements OnApplicationBootstrap, OnApplicati
       this.again = true;
       return this.running;
     }
-    this.running = (async () => {
+    // Its own scope: what git reveals is Runway's finding, not the act of whichever request woke the reader.
+    this.running = runInScope({ actor: RUNWAY_ACTOR, correlationId: undefined, requestId: undefined, eventId: undefined }, async () => {
       do {
         this.again = false;
         while (!this.stopped && (await this.placeLandings()) === BATCH);
         while (!this.stopped && (await this.readUnread()) === BATCH);
       } while (this.again && !this.stopped);
-    })()
+    })
       .catch((e) => this.logger.warn({ err: (e as Error).message }, 'reading git failed; will retry'))
       .finally(() => {
         this.running = null;

@@ -165,6 +165,8 @@ export class LandingsService {
           landedWith: row.landedWith && row.landedWith !== row.sha ? row.landedWith : undefined,
           brings: row.brings?.length ? row.brings : undefined,
         },
+        // The landing is the reporter's act (buildbot's token), whenever git lets Runway record it.
+        opts: { actor: { name: row.reportedBy ?? 'buildbot', kind: 'token' } },
       });
       if (row.qaStatus === 'no-qa') {
         events.push({ def: Events.QaStatusChanged, data: { branch, sha: row.sha, revno: row.revno, to: 'no-qa', by: 'commit message' } });

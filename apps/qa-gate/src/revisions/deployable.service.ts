@@ -15,7 +15,7 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { Events, type PayloadOf, type QaStatus, type RevisionRef } from '@runway/contracts';
+import { Events, type PayloadOf, type QaStatus, type RevisionRef, RUNWAY_ACTOR } from '@runway/contracts';
 import { Outbox } from '@runway/messaging';
 import { RUNWAY_ENV } from '@runway/platform';
 import type { QaGateEnv } from '../config';
@@ -43,6 +43,12 @@ interface Ref {
   revno: number;
   sha: string;
 }
+
+/**
+ * What the deployable revision does is Runway's decision, whoever's mark or landing prompted it
+ * (the trail links the two by correlation id): its events are by Runway.
+ */
+const DECIDED = { actor: RUNWAY_ACTOR };
 
 @Injectable()
 export class DeployableService {
@@ -85,10 +91,10 @@ export class DeployableService {
       await this.outbox.enqueue(em, Events.QaPassed, {
         branch, sha: found.sha, revno: found.revno, previousSha: current?.sha, range: shorten(range),
         rangeCount: range.length, containsDbRevision: range.some((r) => r.db), seq,
-      });
+      }, DECIDED);
     } else if (current && approved && current === approved && (found?.revno ?? 0) < current.revno && current.revno > base) {
       await this.repo.saveDeployable(em, branch, found, ++seq);
-      await this.outbox.enqueue(em, Events.ApprovalWithdrawn, this.withdrawal(branch, seq, found, current, production, result, change));
+      await this.outbox.enqueue(em, Events.ApprovalWithdrawn, this.withdrawal(branch, seq, found, current, production, result, change), DECIDED);
     } else if (current !== approved) {
       // Production moved past the approved revision (or there was none): the frontier starts there.
       await this.repo.saveDeployable(em, branch, current, seq);
@@ -121,7 +127,7 @@ export class DeployableService {
     await this.repo.saveProductionBad(em, branch, bad, ++seq);
     await this.outbox.enqueue(em, Events.ProductionQaChanged, {
       branch, seq, productionRevno: production?.revno, productionSha: production?.sha, bad,
-    });
+    }, DECIDED);
     return seq;
   }
 

@@ -1,7 +1,8 @@
 /**
  * QA's side of revisions: setting a status (with who, when and why kept, and published as
- * `qa-status-changed`), linking a bad revision to its fix, and reading revisions with their
- * history. Every change recomputes the branch's deployable revision in the same transaction.
+ * `qa-status-changed`), linking a bad revision to its fix (published too: a change whose
+ * status stays and whose `fixedBy` names the fix), and reading revisions with their history.
+ * Every change recomputes the branch's deployable revision in the same transaction.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
@@ -26,12 +27,13 @@ export class RevisionsService {
       throw new DomainError('VALIDATION_FAILED', 'fixedBy: only a bad revision has a fix', { fields: [{ field: 'fixedBy', errors: ['only with status bad'] }] });
     }
     return this.change(idOrSha, by, async (em, rev) => {
-      const changed: Partial<RevisionEntity> = dto.fixedBy ? { fixedByRevno: await this.link(em, rev, dto.fixedBy, by) } : {};
+      const fix = dto.fixedBy ? await this.link(em, rev, dto.fixedBy, by, rev.qaStatus === dto.status) : null;
+      const changed: Partial<RevisionEntity> = fix ? { fixedByRevno: fix.revno } : {};
       if (rev.qaStatus !== dto.status) {
         await this.repo.setStatus(em, rev, dto.status, by, dto.note ?? null);
         await this.outbox.enqueue(em, Events.QaStatusChanged, {
-          branch: rev.branch, sha: rev.sha, revno: rev.revno, from: rev.qaStatus, to: dto.status, by, note: dto.note,
-        });
+          branch: rev.branch, sha: rev.sha, revno: rev.revno, from: rev.qaStatus, to: dto.status, by, note: dto.note, fixedBy: fix?.sha,
+        }, { reason: dto.note });
         Object.assign(changed, { qaStatus: dto.status, statusChangedAt: new Date() });
       }
       return changed;
@@ -40,7 +42,7 @@ export class RevisionsService {
 
   /** Links a bad revision to the later revision that fixes it. */
   linkFix(idOrSha: string, fixedBy: string, by: string): Promise<RevisionEntity> {
-    return this.change(idOrSha, by, async (em, rev) => ({ fixedByRevno: await this.link(em, rev, fixedBy, by) }));
+    return this.change(idOrSha, by, async (em, rev) => ({ fixedByRevno: (await this.link(em, rev, fixedBy, by, true)).revno }));
   }
 
   /**
@@ -62,7 +64,8 @@ export class RevisionsService {
     });
   }
 
-  private async link(em: EntityManager, rev: RevisionEntity, fixedBy: string, by: string): Promise<number> {
+  /** Links `rev` to its fix; `announce`: publish the link on its own (no status change carries it). */
+  private async link(em: EntityManager, rev: RevisionEntity, fixedBy: string, by: string, announce: boolean): Promise<{ revno: number; sha: string }> {
     const ref = fixedBy.replace(/^r/, '');
     const fix = /^\d{1,6}$/.test(ref) ? await this.repo.findByRevno(em, rev.branch, Number(ref)) : await this.repo.findByShaPrefix(em, rev.branch, fixedBy);
     if (!fix || fix.revno <= rev.revno) {
@@ -71,8 +74,14 @@ export class RevisionsService {
       });
     }
     await this.repo.linkFix(em, rev.branch, rev.revno, fix.revno);
-    await this.repo.addHistory(em, rev.id, rev.qaStatus, rev.qaStatus, by, `fixed by r${fix.revno}`);
-    return fix.revno;
+    const note = `fixed by r${fix.revno}`;
+    await this.repo.addHistory(em, rev.id, rev.qaStatus, rev.qaStatus, by, note);
+    if (announce) {
+      await this.outbox.enqueue(em, Events.QaStatusChanged, {
+        branch: rev.branch, sha: rev.sha, revno: rev.revno, from: rev.qaStatus, to: rev.qaStatus, by, note, fixedBy: fix.sha,
+      }, { reason: note });
+    }
+    return { revno: fix.revno, sha: fix.sha };
   }
 
   /**

@@ -62,7 +62,7 @@ export class CowboysController {
         }));
         await this.outbox.enqueue(em, Events.CowboyApplied, {
           host, patchHash: dto.patchHash, reason: dto.reason, appliedBy: who.name, fixedBy: dto.fixedBy, policy: dto.policy, detected: false,
-        });
+        }, { reason: dto.reason });
       }
       return rows.map(view);
     });
@@ -84,7 +84,7 @@ export class CowboysController {
     return this.repo.transaction(async (em) => {
       const row = await this.repo.retire(em, id, `${dto.reason} (${who.name})`, null);
       if (!row) throw new DomainError('NOT_FOUND', `no live cowboy ${id}`);
-      await this.outbox.enqueue(em, Events.CowboyRemoved, { host: row.host, patchHash: row.patch_hash, reason: row.retired_reason! });
+      await this.outbox.enqueue(em, Events.CowboyRemoved, { host: row.host, patchHash: row.patch_hash, reason: row.retired_reason! }, { reason: dto.reason });
       return view(row);
     });
   }

@@ -27,14 +27,15 @@ export class LeadTimeRepository {
    * Stamps `at` as the time each promoted revision runs everywhere, for those `everywhere`
    * contains (at or below its revno, or one of its fixes) that have no time yet.
    */
-  async markEverywhere(em: EntityManager, everywhere: { stableRevno: number; fixes: readonly string[] }, at: Date): Promise<number> {
-    const [, affected]: [unknown[], number] = await em.query(
+  async markEverywhere(em: EntityManager, everywhere: { stableRevno: number; fixes: readonly string[] }, at: Date): Promise<{ sha: string; revno: number | null }[]> {
+    const [rows]: [{ sha: string; revno: number | null }[], number] = await em.query(
       `UPDATE lead_times SET deployed_at = $3
         WHERE deployed_at IS NULL AND promoted_at IS NOT NULL
-          AND (coalesce(revno, (SELECT k.first_stable_revno FROM known_revisions k WHERE k.sha = lead_times.sha)) <= $1 OR sha = ANY($2))`,
+          AND (coalesce(revno, (SELECT k.first_stable_revno FROM known_revisions k WHERE k.sha = lead_times.sha)) <= $1 OR sha = ANY($2))
+        RETURNING sha, revno`,
       [everywhere.stableRevno, everywhere.fixes, at],
     );
-    return affected;
+    return rows;
   }
 
   /** Registered production servers, as lead time counts them: what they run, whether held or silent. */

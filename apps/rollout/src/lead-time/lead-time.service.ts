@@ -6,6 +6,8 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { Events } from '@runway/contracts';
+import { Outbox } from '@runway/messaging';
 import { RUNWAY_ENV } from '@runway/platform';
 import type { RolloutEnv } from '../config';
 import { contains } from '../positions/positions';
@@ -19,20 +21,28 @@ export class LeadTimeService {
     @Inject(LeadTimeRepository) private readonly repo: LeadTimeRepository,
     @Inject(PositionsRepository) private readonly positions: PositionsRepository,
     @Inject(RUNWAY_ENV) private readonly env: RolloutEnv,
+    @Inject(Outbox) private readonly outbox: Outbox,
   ) {}
 
   private production(em: EntityManager | null, at: Date) {
     return this.repo.productionServers(em, at, this.env.AGENT_HEARTBEAT_TIMEOUT_SECONDS, this.env.QA_ENVIRONMENTS.split(','));
   }
 
-  /** Stamps every promoted revision that now runs everywhere. Returns how many. */
+  /** Stamps every promoted revision that now runs everywhere, and says so (`running-everywhere`). Returns how many. */
   async markEverywhere(em: EntityManager, at: Date): Promise<number> {
     const running = await this.repo.unheldProductionRevisions(em, at, this.env.QA_ENVIRONMENTS.split(','));
     if (running.includes(null)) return 0;
     const known = await this.positions.contents(em, running as string[]);
     const everywhere = commonContent(running.map((sha) => known.get(sha!) ?? null));
     if (!everywhere) return 0;
-    return this.repo.markEverywhere(em, { stableRevno: everywhere.stableRevno!, fixes: everywhere.fixes }, at);
+    const stamped = await this.repo.markEverywhere(em, { stableRevno: everywhere.stableRevno!, fixes: everywhere.fixes }, at);
+    if (stamped.length) {
+      await this.outbox.enqueue(em, Events.RunningEverywhere, {
+        revisions: stamped.sort((a, b) => (a.revno ?? Infinity) - (b.revno ?? Infinity) || a.sha.localeCompare(b.sha)).map((r) => ({ sha: r.sha, revno: r.revno ?? undefined })),
+        at: at.toISOString(),
+      });
+    }
+    return stamped.length;
   }
 
   /** Lead times since `since`, each revision not running everywhere yet with the servers it waits for, and why. */

@@ -84,7 +84,7 @@ export class DispatcherService {
         data: {
           deployId: d.id, rolloutId: rollout.id, host: d.host, environment: servers.get(d.host)?.environment ?? 'unknown', revision: d.revision,
           revno: rollout.toRevno ?? undefined, previousRevision: d.previousRevision ?? undefined, kind: rollout.kind,
-          carryCowboys: cowboys.get(d.host)?.carry ?? [],
+          carryCowboys: cowboys.get(d.host)?.carry ?? [], wave: d.wave ?? undefined, batch: d.batch,
         },
       })),
     );

@@ -83,7 +83,7 @@ export class OperatorsService {
         kind: dto.kind ?? 'no-downtime', status: 'queued', batches: 0, currentBatch: 0, scheduledFor: null, failure: null, pausedFrom: null, pausedBy: null,
         cancelledBy: null, skipped: [], revisions: [], createdAt: now, startedAt: null, finishedAt: null,
       };
-      await this.repo.insertRollout(em, rollout);
+      await this.repo.insertRollout(em, rollout, dto.reason);
       await this.planner.begin(em, rollout);
       this.logger.info({ rollout: id, revision: dto.revision, hosts: dto.hosts ?? 'production', who, reason: dto.reason }, 'manual rollout');
     });
@@ -116,6 +116,7 @@ export class OperatorsService {
   async deregister(host: string, who: string, reason: string) {
     return this.repo.transaction(async (em) => {
       if (!(await this.repo.deregister(em, host, who))) throw new DomainError('NOT_FOUND', `no registered server ${host}`);
+      await this.repo.announceServer(em, { host, change: 'deregistered', reason });
       for (const rolloutId of await this.repo.cancelOpenFor(em, host)) await this.progress.advanceIfDue(em, rolloutId);
       this.logger.warn({ host, who, reason }, 'server deregistered');
       return { host, deregisteredBy: who, reason };
@@ -123,13 +124,18 @@ export class OperatorsService {
   }
 
   async hold(host: string, reason: string, author: string, until: Date | null) {
-    await this.repo.transaction((em) => this.repo.setHold(em, { host, reason, author, until }));
+    await this.repo.transaction(async (em) => {
+      await this.repo.setHold(em, { host, reason, author, until });
+      await this.repo.announceServer(em, { host, change: 'held', reason, until: until?.toISOString() });
+    });
     return { host, reason, author, until };
   }
 
   async releaseHold(host: string): Promise<void> {
-    const released = await this.repo.transaction((em) => this.repo.releaseHold(em, host));
-    if (!released) throw new DomainError('NOT_FOUND', `no hold on ${host}`);
+    await this.repo.transaction(async (em) => {
+      if (!(await this.repo.releaseHold(em, host))) throw new DomainError('NOT_FOUND', `no hold on ${host}`);
+      await this.repo.announceServer(em, { host, change: 'released' });
+    });
   }
 
   // ---- reading --------------------------------------------------------------------------------------

@@ -1,15 +1,11 @@
 /** Servers that agents registered, rollouts in batches, one deploy per server, and holds. */
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { DeployKind } from '@runway/contracts';
+import type { DeployKind, RolloutCause, RolloutState, RolloutTrack } from '@runway/contracts';
+
+export type { RolloutCause, RolloutState, RolloutTrack };
 
 /** `skipped`: decided against when its batch went out (held, unreachable, a hold cowboy); its reason is in `outputTail`. */
 export type DeployState = 'pending' | 'requested' | 'started' | 'succeeded' | 'failed' | 'rolled-back' | 'cancelled' | 'skipped';
-export type RolloutState =
-  | 'queued' | 'waiting-window' | 'preflight' | 'blocked' | 'in-progress' | 'paused' | 'succeeded' | 'failed' | 'no-servers' | 'superseded' | 'cancelled';
-/** Why a rollout exists: a promotion, a QA tip, an operator, or servers that fell behind (`catch-up`). */
-export type RolloutCause = 'promoted' | 'qa-tip' | 'manual' | 'catch-up';
-/** The servers a rollout keeps current, one rollout at a time: production, the QA environments, or an operator's own. */
-export type RolloutTrack = 'promoted' | 'qa-tip' | 'manual';
 
 @Entity('servers')
 export class ServerEntity {

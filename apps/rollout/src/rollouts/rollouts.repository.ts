@@ -1,11 +1,20 @@
-/** The only place rollout touches TypeORM. Writes take the caller's transaction. */
+/**
+ * The only place rollout touches TypeORM. Writes take the caller's transaction. Every change of
+ * a rollout's state or batch passes through `insertRollout` or `saveRollout`, which announce it
+ * (`rollout-changed`) in the same transaction: the trail and the figures built on it miss none.
+ */
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager, In, IsNull } from 'typeorm';
+import { Events, type ServerChangedV1 } from '@runway/contracts';
+import { Outbox } from '@runway/messaging';
 import { DeployEntity, RolloutEntity, type RolloutState, type RolloutTrack, ServerEntity, ServerHoldEntity } from './rollout.entity';
 
 @Injectable()
 export class RolloutsRepository {
-  constructor(@Inject(DataSource) private readonly ds: DataSource) {}
+  constructor(
+    @Inject(DataSource) private readonly ds: DataSource,
+    @Inject(Outbox) private readonly outbox: Outbox,
+  ) {}
 
   transaction<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
     return this.ds.transaction(fn);
@@ -50,8 +59,10 @@ export class RolloutsRepository {
     return em.findOne(RolloutEntity, { where: { sourceId } });
   }
 
-  async insertRollout(em: EntityManager, r: RolloutEntity): Promise<void> {
+  /** `reason`: an operator's, for a rollout they asked for. */
+  async insertRollout(em: EntityManager, r: RolloutEntity, reason?: string): Promise<void> {
     await em.insert(RolloutEntity, r);
+    await this.announce(em, r, undefined, reason);
   }
 
   async insertDeploys(em: EntityManager, deploys: DeployEntity[]): Promise<void> {
@@ -188,7 +199,24 @@ export class RolloutsRepository {
   }
 
   async saveRollout(em: EntityManager, r: RolloutEntity): Promise<void> {
+    const [before]: { status: RolloutState; current_batch: number }[] = await em.query(
+      `SELECT status, current_batch FROM rollouts WHERE id = $1`, [r.id],
+    );
     await em.save(RolloutEntity, r);
+    if (!before || before.status !== r.status || before.current_batch !== r.currentBatch) await this.announce(em, r, before?.status);
+  }
+
+  private async announce(em: EntityManager, r: RolloutEntity, previousStatus: RolloutState | undefined, reason?: string): Promise<void> {
+    await this.outbox.enqueue(em, Events.RolloutChanged, {
+      rolloutId: r.id, track: r.track, cause: r.cause, status: r.status, previousStatus, revision: r.toSha, revno: r.toRevno ?? undefined,
+      kind: r.kind, batch: r.currentBatch, batches: r.batches, hosts: r.hosts ?? undefined, revisions: r.revisions, skipped: r.skipped,
+      failure: r.failure ?? undefined, scheduledFor: r.scheduledFor?.toISOString(),
+    }, { reason: reason ?? (r.status === 'cancelled' ? (r.failure ?? undefined) : undefined) });
+  }
+
+  /** Says that a server joined or left the fleet, or was held or released. */
+  async announceServer(em: EntityManager, data: ServerChangedV1, reason?: string): Promise<void> {
+    await this.outbox.enqueue(em, Events.ServerChanged, data, { reason: reason ?? data.reason });
   }
 
   rollout(em: EntityManager | null, id: string): Promise<RolloutEntity | null> {

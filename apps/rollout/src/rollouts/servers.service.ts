@@ -46,6 +46,7 @@ export class ServersService {
         deregisteredAt: null, deregisteredBy: null,
       };
       await this.repo.saveServer(em, server);
+      if (!existing || existing.deregisteredAt) await this.repo.announceServer(em, { host: dto.host, change: 'registered', environment: dto.environment });
       return server;
     });
   }

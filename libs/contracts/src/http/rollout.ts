@@ -3,16 +3,12 @@
  * held, drifted, what they should run), rollouts and their deploys, cowboys, and lead time.
  */
 import { type Static, Type } from '@sinclair/typebox';
-import { COWBOY_POLICIES, DEPLOY_KINDS } from '../vocabulary';
+import { COWBOY_POLICIES, DEPLOY_KINDS, ROLLOUT_CAUSES, ROLLOUT_STATES } from '../vocabulary';
 import { Nullable, OneOf, Timestamp } from './common';
 
 /** `skipped`: decided against when its batch went out (held, unreachable, a hold cowboy); its reason is in `outputTail`. */
 export const DEPLOY_STATES = ['pending', 'requested', 'started', 'succeeded', 'failed', 'rolled-back', 'cancelled', 'skipped'] as const;
 export type DeployState = (typeof DEPLOY_STATES)[number];
-export const ROLLOUT_STATES = [
-  'queued', 'waiting-window', 'preflight', 'blocked', 'in-progress', 'paused', 'succeeded', 'failed', 'no-servers', 'superseded', 'cancelled',
-] as const;
-export type RolloutState = (typeof ROLLOUT_STATES)[number];
 
 /** A server as its agent registered it (`POST /agents/register`). */
 export const ServerRecordSchema = Type.Object({
@@ -78,7 +74,7 @@ export type Deregistered = Static<typeof DeregisteredSchema>;
 export const RolloutSchema = Type.Object({
   id: Type.String({ format: 'uuid' }),
   sourceId: Type.String({ description: 'The promotion, or the qa-tip-moved event, it carries out' }),
-  cause: OneOf(['promoted', 'qa-tip', 'manual', 'catch-up']),
+  cause: OneOf(ROLLOUT_CAUSES),
   track: OneOf(['promoted', 'qa-tip', 'manual']),
   hosts: Nullable(Type.Array(Type.String(), { description: 'The servers it is for, when not its whole track' })),
   cancelledBy: Nullable(Type.String()),

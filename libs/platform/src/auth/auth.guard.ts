@@ -6,7 +6,8 @@
  */
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Role } from '@runway/contracts';
+import type { Actor, Role } from '@runway/contracts';
+import { actAs } from '@runway/messaging';
 import { type Principal, PUBLIC_KEY, ROLES_KEY } from './auth.decorators';
 import type { Authenticator } from './authenticator';
 
@@ -27,6 +28,12 @@ export class AuthGuard implements CanActivate {
     const principal = await this.auth.principal(req.headers['authorization']);
     if (!principal && this.auth.publicReads && isRead && required.length === 1 && required[0] === 'viewer') return true;
     req.principal = this.auth.authorize(principal, required);
+    actAs(actorOf(req.principal));
     return true;
   }
+}
+
+/** Who a token's holder is in the trail: an agent by its host, anyone else by the token's name and roles. */
+export function actorOf(p: Principal): Actor {
+  return p.host ? { name: p.host, kind: 'agent', roles: p.roles } : { name: p.name, kind: 'token', roles: p.roles };
 }

@@ -66,7 +66,7 @@ COPY --from=builder /out/ ./
 ENV AGENT_STATE_DIR=/var/lib/runway-agent
 RUN mkdir -p /var/lib/runway-agent && chown node:node /var/lib/runway-agent
 USER node
-EXPOSE 3101 3102 3103 3104
+EXPOSE 3101 3102 3103 3104 3105
 LABEL org.opencontainers.image.title="Runway" \
       org.opencontainers.image.description="Carries a revision from landing to every application server, with feature flags deciding what users see." \
       org.opencontainers.image.licenses="AGPL-3.0-only"
@@ -78,6 +78,7 @@ CMD ["sh", "-c", "printf '%s\\n' \
 '  node apps/promotion/dist/main.js    promotion, port 3102' \
 '  node apps/rollout/dist/main.js      rollout, port 3103' \
 '  node apps/flags/dist/main.js        flags, port 3104' \
+'  node apps/trail/dist/main.js        trail, port 3105' \
 '  node apps/<service>/dist/main.js migrate   migrate that service only, then exit' \
 '  node apps/rollout-agent/dist/main.js       the rollout agent (no HTTP port)' \
 '' \

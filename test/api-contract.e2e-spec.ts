@@ -25,7 +25,7 @@ import {
   LandingSchema, LeadTimeSchema, LivenessSchema, MetricsSchema, NewHoldSchema, NewLockSchema, OfrepBulkSchema, OfrepEvaluationSchema, OfrepFailureSchema,
   PreflightSchema, PromotedSchema, PromotionListSchema, PromotionStatusSchema, ReadinessSchema, RevisionDetailSchema, RevisionPageSchema, RevisionSchema,
   RolloutDetailSchema, RolloutListSchema, RolloutSchema, RuleChangeSchema, RulesCheckSchema, RuleSetSchema, SecurityFixListSchema, SecurityFixSchema,
-  ServerListSchema, ServerRecordSchema, StaleFlagsSchema, TokenHolderSchema, TokenListSchema, UndocumentedSchema, UsageAcceptedSchema,
+  ServerListSchema, ServerRecordSchema, StaleFlagsSchema, TokenHolderSchema, TokenListSchema, UndocumentedSchema, UsageAcceptedSchema, TrailPageSchema, StorySchema, DoraSchema,
 } from '@runway/contracts';
 import { apiClient, eventually, GitFixture, randomSha, TEST_ADMIN_TOKEN } from '@runway/testing';
 import { type E2eRunway, startRunway } from './e2e/harness';
@@ -290,6 +290,17 @@ describe('the HTTP contract (real processes)', () => {
     await call('flags', 'POST', '/ofrep/v1/evaluate/flags', OfrepBulkSchema, 200, { body: { context: { targetingKey: 'ada' } } });
     await call('flags', 'GET', '/snapshot', FlagSnapshotSchema, 200);
 
+    // ── trail: what happened, the story of c3, DORA ───────────────────────────────────────
+    const trail = apiClient(rw.urls.trail, TEST_ADMIN_TOKEN);
+    await eventually(async () => (await trail.get(`/trail?revision=${c3}&type=running-everywhere`)).body.entries?.length > 0, { what: 'the trail saw c3 run everywhere' });
+    const page = await call('trail', 'GET', '/trail?limit=5', TrailPageSchema, 200);
+    expect(page.next).toEqual(expect.any(String));
+    await call('trail', 'GET', `/trail?limit=5&cursor=${page.next}`, TrailPageSchema, 200);
+    await call('trail', 'GET', `/trail?revision=${c3.slice(0, 10)}&actor=runway`, TrailPageSchema, 200);
+    const story = await call('trail', 'GET', '/story/r4', StorySchema, 200);
+    expect(story.revision.sha).toBe(c3);
+    await call('trail', 'GET', '/dora', DoraSchema, 200);
+
     // ── refusals carry the error body /docs describes ─────────────────────────────────────
     await call('qa-gate', 'GET', '/revisions/ffffffffff', ErrorBodySchema, 404);
     await call('qa-gate', 'GET', '/deployable', ErrorBodySchema, 401, { token: null });
@@ -297,6 +308,8 @@ describe('the HTTP contract (real processes)', () => {
     await call('flags', 'PUT', '/rules', ErrorBodySchema, 409, { body: { text: '', comment, expectedVersion: set.version - 1 } });
     await call('flags', 'PUT', '/rules', ErrorBodySchema, 400, { body: { text: 'search.fast bogus:x 1 true\n', comment } });
     await call('flags', 'POST', '/ofrep/v1/evaluate/flags/no.such.flag', OfrepFailureSchema, 404, { body: {} });
+    await call('trail', 'GET', '/story/r999', ErrorBodySchema, 404);
+    await call('trail', 'GET', '/trail?type=nothing-happened', ErrorBodySchema, 400);
 
     expect(problems).toEqual([]);
     const uncalled = SERVICES.flatMap((name) => operations(docs[name]).map((o) => `${name}: ${o.key}`)).filter((k) => !called.has(k));

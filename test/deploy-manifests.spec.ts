@@ -12,8 +12,8 @@ import { parse, parseAllDocuments } from 'yaml';
 const root = join(__dirname, '..');
 const k8sDir = join(root, 'deploy', 'kubernetes');
 
-/** The four API services: each serves /health/live and /health/ready and runs replicated. */
-const SERVICES = ['qa-gate', 'promotion', 'rollout', 'flags'];
+/** The five API services: each serves /health/live and /health/ready and runs replicated. */
+const SERVICES = ['qa-gate', 'promotion', 'rollout', 'flags', 'trail'];
 
 interface K8sObject {
   apiVersion: string;
@@ -156,13 +156,13 @@ describe('docker-compose.yml', () => {
     services: Record<string, { image?: string; build?: unknown; command?: string[] }>;
   };
 
-  it('parses, and has Postgres, NATS, the four services, the dashboard and an example agent', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['agent', 'dashboard', 'flags', 'nats', 'postgres', 'promotion', 'qa-gate', 'rollout']);
+  it('parses, and has Postgres, NATS, the five services, the dashboard and an example agent', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['agent', 'dashboard', 'flags', 'nats', 'postgres', 'promotion', 'qa-gate', 'rollout', 'trail']);
   });
 
   it('runs every Runway service from the entry its app builds', () => {
     const runway = Object.entries(compose.services).filter(([, s]) => s.build !== undefined);
-    expect(runway.map(([n]) => n).sort()).toEqual(['agent', 'dashboard', 'flags', 'promotion', 'qa-gate', 'rollout']);
+    expect(runway.map(([n]) => n).sort()).toEqual(['agent', 'dashboard', 'flags', 'promotion', 'qa-gate', 'rollout', 'trail']);
     for (const [name, s] of runway) {
       expect({ name, command: s.command }).toEqual({ name, command: ['node', expect.stringMatching(/^apps\/[a-z-]+\/dist\/main\.js$/)] });
       const app = s.command![1].split('/')[1];

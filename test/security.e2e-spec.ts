@@ -27,6 +27,7 @@ import { flags } from '../apps/flags/src/definition';
 import { promotion } from '../apps/promotion/src/definition';
 import { qaGate } from '../apps/qa-gate/src/definition';
 import { rollout } from '../apps/rollout/src/definition';
+import { trail } from '../apps/trail/src/definition';
 import { startDashboard } from '../tools/stack.cjs';
 import { type E2eRunway, startRunway } from './e2e/harness';
 import { startNatsWithPassword, type PasswordNats } from './security/nats-with-password';
@@ -39,6 +40,7 @@ const DEFINITIONS: Record<ServiceName, ServiceDefinition<CommonEnv>> = {
   promotion: promotion as unknown as ServiceDefinition<CommonEnv>,
   rollout: rollout as unknown as ServiceDefinition<CommonEnv>,
   flags: flags as unknown as ServiceDefinition<CommonEnv>,
+  trail: trail as unknown as ServiceDefinition<CommonEnv>,
 };
 
 const AGENT_HOST = 'app1.lpnet';
@@ -254,7 +256,7 @@ describe('secrets never reach a log (every part a real process, LOG_LEVEL=debug)
   beforeAll(async () => {
     nats = await startNatsWithPassword(natsUser, natsPassword);
     const env = { LOG_LEVEL: 'debug', NATS_URL: nats.url, NATS_USER: natsUser, NATS_PASSWORD: natsPassword };
-    runway = await startRunway({ 'qa-gate': env, promotion: env, rollout: env, flags: env });
+    runway = await startRunway({ 'qa-gate': env, promotion: env, rollout: env, flags: env, trail: env });
   }, 120_000);
   afterAll(async () => {
     await runway?.stop();

@@ -7,7 +7,7 @@ const pg = await ensurePostgres();
 const url = process.env.DATABASE_URL ?? (await ensureDatabase(pg.url, 'runway'));
 if (build() !== 0) process.exit(1);
 let failed = 0;
-for (const service of ['qa-gate', 'promotion', 'rollout', 'flags']) {
+for (const service of ['qa-gate', 'promotion', 'rollout', 'flags', 'trail']) {
   failed += run('node', [`apps/${service}/dist/main.js`, 'migrate'], { env: { DATABASE_URL: url, PORT: '0' } }) === 0 ? 0 : 1;
 }
 await pg.stop?.();

@@ -9,7 +9,7 @@ const { mkdirSync, openSync, closeSync, readFileSync } = require('node:fs');
 const { join, resolve } = require('node:path');
 
 const ROOT = resolve(__dirname, '..');
-const SERVICES = { 'qa-gate': 3101, promotion: 3102, rollout: 3103, flags: 3104 };
+const SERVICES = { 'qa-gate': 3101, promotion: 3102, rollout: 3103, flags: 3104, trail: 3105 };
 
 function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
@@ -139,7 +139,7 @@ async function startDashboard(env, serviceUrls, { logDir = join(ROOT, '.runway',
     {
       ...env, DASHBOARD_PORT: String(port), DASHBOARD_HOST: '127.0.0.1',
       DASHBOARD_QA_GATE_URL: serviceUrls['qa-gate'], DASHBOARD_PROMOTION_URL: serviceUrls.promotion,
-      DASHBOARD_ROLLOUT_URL: serviceUrls.rollout, DASHBOARD_FLAGS_URL: serviceUrls.flags,
+      DASHBOARD_ROLLOUT_URL: serviceUrls.rollout, DASHBOARD_FLAGS_URL: serviceUrls.flags, DASHBOARD_TRAIL_URL: serviceUrls.trail,
     },
     logFile,
   );

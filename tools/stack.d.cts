@@ -13,7 +13,7 @@ export interface ProcessHandle {
   log(): string;
 }
 
-export type ServiceName = 'qa-gate' | 'promotion' | 'rollout' | 'flags';
+export type ServiceName = 'qa-gate' | 'promotion' | 'rollout' | 'flags' | 'trail';
 export interface Stack {
   services: Record<ServiceName, ProcessHandle & { url: string }>;
   url(name: ServiceName): string;

@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 /**
  * `npm start`: the whole of Runway on this machine. Installs and builds if needed, finds or
- * starts Postgres and NATS (see infra.mjs), migrates, starts the four services and the
+ * starts Postgres and NATS (see infra.mjs), migrates, starts the five services and the
  * dashboard and, unless `--no-demo`, the demo (demo.mjs): a real git repository and four
  * agents in three waves. Prints where everything is and a short tour. Ctrl-C stops what it
  * started.
  *
  * RUNWAY_STATE_DIR moves the state (default `.runway/`); RUNWAY_BASE_PORT moves the ports
- * (dashboard on it, qa-gate, promotion, rollout and flags on the next four; default 3100).
+ * (dashboard on it, qa-gate, promotion, rollout, flags and trail on the next five; default 3100).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -54,8 +54,8 @@ const env = {
   ...(repo ? { QA_GIT_REPOSITORY: repo.remote, PROMOTION_GIT_REMOTE: repo.remote } : {}),
   ...(demo ? demoRolloutEnv() : {}),
 };
-say(`starting qa-gate, promotion, rollout and flags${repo ? ` on the demo repository` : ''}`);
-const ports = { 'qa-gate': basePort + 1, promotion: basePort + 2, rollout: basePort + 3, flags: basePort + 4 };
+say(`starting qa-gate, promotion, rollout, flags and trail${repo ? ` on the demo repository` : ''}`);
+const ports = { 'qa-gate': basePort + 1, promotion: basePort + 2, rollout: basePort + 3, flags: basePort + 4, trail: basePort + 5 };
 /** What has started, so that a failed start stops it rather than leaving it running. */
 const running = [];
 const failedStart = async (e) => {
@@ -150,6 +150,7 @@ Runway is running.
   promotion   ${stack.url('promotion')}
   rollout     ${stack.url('rollout')}
   flags       ${stack.url('flags')}
+  trail       ${stack.url('trail')}
 ${repo ? `  repository  ${repo.remote} (commit in ${repo.work})\n` : remote ? `  repository  ${remote}\n` : ''}${agents.length ? `  agents      ${DEMO_AGENTS.map((a) => a.host).join(', ')} (checkouts in ${join(demoDir, 'servers')})\n` : ''}  logs        ${logDir}
   admin token ${tokenFile}
 ${tour}

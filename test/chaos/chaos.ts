@@ -9,7 +9,9 @@
  *   - production-stable's history strictly forward;
  *   - no agent ran a deploy twice, and every agent runs the model's production-stable;
  *   - every outbox empty; no durable consumer with anything pending or unacknowledged;
- *   - the dead-letter stream holds exactly the malformed messages sent on purpose.
+ *   - the dead-letter stream holds exactly the malformed messages sent on purpose;
+ *   - the trail holds every event of the stream and every dead letter exactly once, and every
+ *     landing, QA mark, promotion and deploy the services recorded.
  * `npm run chaos` runs it in full (10,000 landings); `npm test` runs a short one.
  */
 import { randomUUID } from 'node:crypto';
@@ -17,9 +19,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Client } from 'pg';
-import { Events, Subjects } from '@runway/contracts';
+import { Events, parseEvent, Subjects, TRAIL_DEAD_LETTER_TYPE } from '@runway/contracts';
 import { freePort, TEST_ADMIN_TOKEN } from '@runway/testing';
 import { issueToken, type ProcessHandle, type ServiceName, startAgent, startService } from '../../tools/stack.cjs';
 import { type OwnNats, type OwnPostgres, startOwnNats, startOwnPostgres } from './infra';
@@ -58,6 +60,17 @@ export interface ChaosSummary {
   outboxLeft: number;
   unacked: number;
   deadLettered: { expected: number; actual: number };
+  /** The trail against the streams and what the services recorded: each count "in the trail / recorded". */
+  trail: {
+    entries: number;
+    missingEvents: number;
+    unknownEntries: number;
+    deadLetters: { expected: number; actual: number };
+    landings: { expected: number; actual: number; twice: number };
+    marks: { expected: number; actual: number; unannounced: string[] };
+    promotions: { expected: number; actual: number };
+    deploys: { expected: number; actual: number; twice: number };
+  };
   restarts: { services: number; nats: number; postgres: number };
   /** Restarts that failed and were tried again, as a supervisor would. */
   startFailures: number;
@@ -72,10 +85,12 @@ export interface ChaosSummary {
   failures: string[];
 }
 
-const SERVICES: ServiceName[] = ['qa-gate', 'promotion', 'rollout', 'flags'];
+const SERVICES: ServiceName[] = ['qa-gate', 'promotion', 'rollout', 'flags', 'trail'];
 /** A read of each service that goes to its Postgres. */
-const PROBE_PATHS: Record<ServiceName, string> = { 'qa-gate': '/revisions?limit=5', promotion: '/promotions?limit=5', rollout: '/rollouts?limit=5', flags: '/changelog' };
-const SCHEMAS = ['qa_gate', 'promotion', 'rollout', 'flags'];
+const PROBE_PATHS: Record<ServiceName, string> = {
+  'qa-gate': '/revisions?limit=5', promotion: '/promotions?limit=5', rollout: '/rollouts?limit=5', flags: '/changelog', trail: '/trail?limit=5',
+};
+const SCHEMAS = ['qa_gate', 'promotion', 'rollout', 'flags', 'trail'];
 
 type Status = 'ok' | 'bad' | 'untestable' | 'no-qa' | 'needs-testing';
 interface PlannedRevision {
@@ -388,7 +403,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
       const production = (status.body as { productionStable?: { revno?: number; sha?: string } | null }).productionStable ?? null;
       let outboxLeft = 0;
       for (const schema of SCHEMAS) outboxLeft += Number((await db.query(`SELECT count(*) AS n FROM ${schema}.outbox WHERE published_at IS NULL`)).rows[0].n);
-      const consumers = await consumersOf(subjects.eventStream);
+      const consumers = [...(await consumersOf(subjects.eventStream)), ...(await consumersOf(subjects.deadLetterStream))];
       const unacked = consumers.reduce((n, c) => n + c.pending + c.ackPending, 0);
       const lastRun = agents.map((a) => {
         const lines = readLines(a.file);
@@ -427,8 +442,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
       twice += ids.length - new Set(ids).size;
     }
     const dlqInfo = await jsm.streams.info(subjects.deadLetterStream).catch(() => null);
-    const consumers = await consumersOf(subjects.eventStream);
-    const landedConsumers = consumers.filter((c) => c.filter === subjects.allOf(Events.RevisionLanded.type)).length;
+    const consumers = [...(await consumersOf(subjects.eventStream)), ...(await consumersOf(subjects.deadLetterStream))];
+    // Every consumer of the landing subject dead-letters each malformed message: the landing consumers, and the trail's.
+    const landedConsumers = consumers.filter((c) => c.filter === subjects.allOf(Events.RevisionLanded.type) || c.filter === subjects.eventWildcard).length;
+    const trail = await compareTrail(db, nc, subjects, agents.map((a) => a.file));
     const summary: ChaosSummary = {
       landed: opts.landings, recorded, lost, doubled,
       deployable: { expected: expectedDeployable, actual: snapshot.deployable },
@@ -437,6 +454,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
       deploys, deploysRunTwice: twice, agentsBehind: snapshot.behind,
       outboxLeft: snapshot.outboxLeft, unacked: snapshot.unacked,
       deadLettered: { expected: opts.malformed * landedConsumers, actual: dlqInfo?.state.messages ?? 0 },
+      trail,
       restarts, startFailures, serverErrors: { count: serverErrors.count, unavailable: serverErrors.unavailable, samples: [...serverErrors.samples] },
       duringPostgresRestart, durationS: Math.round((Date.now() - started) / 1000), failures,
     };
@@ -456,6 +474,13 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
     const probedBadly = Object.entries(duringPostgresRestart).filter(([status]) => !answeredWellDuringOutage(status));
     if (probedBadly.length) failures.push(`while Postgres restarted, reads were answered ${JSON.stringify(Object.fromEntries(probedBadly))}: only 200 or 503 will do`);
     if (summary.deadLettered.actual !== summary.deadLettered.expected) failures.push(`dead-letter stream holds ${summary.deadLettered.actual}, expected ${summary.deadLettered.expected}`);
+    if (trail.missingEvents || trail.unknownEntries) failures.push(`trail: ${trail.missingEvents} events of the stream missing, ${trail.unknownEntries} entries the stream does not hold`);
+    for (const k of ['deadLetters', 'landings', 'marks', 'promotions', 'deploys'] as const) {
+      const c = trail[k] as { expected: number; actual: number; twice?: number; unannounced?: string[] };
+      if (c.actual !== c.expected || c.twice) {
+        failures.push(`trail: ${c.actual} ${k} where the services recorded ${c.expected}${c.twice ? `, ${c.twice} twice` : ''}${c.unannounced?.length ? `; not in the trail: ${c.unannounced.join('; ')}` : ''}`);
+      }
+    }
     if (failures.length) {
       // What rollout thinks, for whoever reads the failure.
       const rollouts = await call(replicas, 'rollout', 'GET', '/rollouts?limit=5').catch(() => null);
@@ -471,6 +496,71 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
     if (!failures.length) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Every event id a stream holds that is a valid event (what the trail must hold), read with an ordered consumer. */
+async function validEventIds(nc: NatsConnection, stream: string): Promise<string[]> {
+  const js = jetstream(nc);
+  const consumer = await js.consumers.get(stream);
+  const held = (await (await jetstreamManager(nc)).streams.info(stream)).state.messages;
+  const ids: string[] = [];
+  let read = 0;
+  for (;;) {
+    const batch = await consumer.fetch({ max_messages: 1000, expires: 1000 });
+    let n = 0;
+    for await (const m of batch) {
+      n++;
+      const parsed = parseEvent(m.data);
+      if (parsed.ok) ids.push(parsed.event.id);
+    }
+    read += n;
+    if (n === 0) {
+      // A comparison against half the stream would prove nothing.
+      if (read < held) throw new Error(`read ${read} of the ${held} messages ${stream} holds`);
+      return ids;
+    }
+  }
+}
+
+/**
+ * The trail against what the streams hold and what each service recorded: each event of the
+ * stream once, each dead letter once, and the landings, QA marks, promotions and deploys.
+ */
+async function compareTrail(db: Client, nc: NatsConnection, subjects: Subjects, agentFiles: string[]): Promise<ChaosSummary['trail']> {
+  const rows = (await db.query(`SELECT event_id, type, event FROM trail.entries`)).rows as { event_id: string; type: string; event: { data?: Record<string, unknown> } }[];
+  const inTrail = new Set(rows.map((r) => r.event_id));
+  const streamIds = new Set(await validEventIds(nc, subjects.eventStream));
+  const dlq = await jetstreamManager(nc).then((m) => m.streams.info(subjects.deadLetterStream)).catch(() => null);
+  const of = (type: string) => rows.filter((r) => r.type === type);
+  const landed = of(Events.RevisionLanded.type).map((r) => r.event.data!.sha as string);
+  const recordedShas = (await db.query(`SELECT sha FROM qa_gate.revisions WHERE branch = 'stable'`)).rows.map((r: { sha: string }) => r.sha);
+  // Marks and fix links, as qa-gate keeps them (a status a commit message set is not a person's mark).
+  const history = (await db.query(
+    `SELECT r.sha, h.from_status, h.to_status, h.by, h.note FROM qa_gate.qa_history h JOIN qa_gate.revisions r ON r.id = h.revision_id WHERE h.by <> 'commit message'`,
+  )).rows as { sha: string; from_status: string | null; to_status: string; by: string; note: string | null }[];
+  const markEvents = of(Events.QaStatusChanged.type).map((r) => r.event.data!).filter((d) => d.by !== 'commit message');
+  const key = (sha: unknown, from: unknown, to: unknown) => `${sha} ${from ?? '-'} ${to}`;
+  const announced = new Set(markEvents.map((d) => key(d.sha, d.from, d.to)));
+  // A fix linked with a mark is announced by the mark's event, which names the fix.
+  const linked = new Set(markEvents.filter((d) => d.fixedBy).map((d) => d.sha));
+  const isAnnounced = (h: (typeof history)[number]) =>
+    announced.has(key(h.sha, h.from_status, h.to_status)) || (h.from_status === h.to_status && linked.has(h.sha));
+  const unannounced = history.filter((h) => !isAnnounced(h)).map((h) => `${h.sha.slice(0, 8)} ${h.from_status}->${h.to_status} by ${h.by}${h.note ? ` (${h.note})` : ''}`);
+  const promotions = (await db.query(`SELECT id FROM promotion.promotions WHERE branch = 'production-stable' AND kind <> 'adopted'`)).rows.map((r: { id: string }) => r.id);
+  const promotedIds = new Set(of(Events.Promoted.type).map((r) => r.event.data!.promotionId as string));
+  const ran = agentFiles.flatMap((f) => readLines(f).map((l) => l.split(' ')[0]));
+  const reported = of(Events.DeployReported.type).filter((r) => r.event.data!.status === 'succeeded').map((r) => r.event.data!.deployId as string);
+  const reportedSet = new Set(reported);
+  return {
+    entries: rows.length,
+    missingEvents: [...streamIds].filter((id) => !inTrail.has(id)).length,
+    unknownEntries: rows.filter((r) => r.type !== TRAIL_DEAD_LETTER_TYPE && !streamIds.has(r.event_id)).length,
+    deadLetters: { expected: dlq?.state.messages ?? 0, actual: of(TRAIL_DEAD_LETTER_TYPE).length },
+    landings: { expected: recordedShas.length, actual: recordedShas.filter((s) => landed.includes(s)).length, twice: landed.length - new Set(landed).size },
+    marks: { expected: history.length, actual: history.length - unannounced.length, unannounced: unannounced.slice(0, 5) },
+    promotions: { expected: promotions.length, actual: promotions.filter((id) => promotedIds.has(id)).length },
+    deploys: { expected: new Set(ran).size, actual: [...new Set(ran)].filter((id) => reportedSet.has(id)).length, twice: reported.length - reportedSet.size },
+  };
 }
 
 function readLines(file: string): string[] {

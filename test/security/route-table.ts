@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { ROLES, type Role } from '@runway/contracts';
 
-export type ServiceName = 'qa-gate' | 'promotion' | 'rollout' | 'flags';
+export type ServiceName = 'qa-gate' | 'promotion' | 'rollout' | 'flags' | 'trail';
 
 export interface RouteRule {
   /**
@@ -145,6 +145,13 @@ export const ROUTE_TABLE: Record<ServiceName, Record<string, RouteRule>> = {
     // Usage counts feed "stale" and "undocumented": only applications report them.
     'POST /usage': { roles: ['sdk'], body: () => ({ evaluations: { 'search.fast': 3 }, undocumentedFlags: [], undocumentedScopes: [] }) },
   },
+  // The trail is written only by the event streams: over HTTP it only answers.
+  trail: {
+    ...TOKENS,
+    'GET /trail': { roles: ['viewer'] },
+    'GET /story/:revision': { roles: ['viewer'] },
+    'GET /dora': { roles: ['viewer'] },
+  },
 };
 
 /** Values for path parameters, by name, unless a rule says otherwise. */
@@ -154,6 +161,7 @@ const PARAMS: Record<string, () => string> = {
   flag: () => 'search.fast',
   key: () => 'search.fast',
   priority: () => '10',
+  revision: () => 'r1',
   '*': () => 'index.html',
 };
 

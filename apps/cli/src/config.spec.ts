@@ -8,7 +8,7 @@ describe('config', () => {
     const c = resolveConfig({ env: { RUNWAY_URL: 'https://runway.example.com/' }, file: undefined, configPath });
     expect(c.urls).toEqual({
       'qa-gate': 'https://runway.example.com:3101', promotion: 'https://runway.example.com:3102',
-      rollout: 'https://runway.example.com:3103', flags: 'https://runway.example.com:3104',
+      rollout: 'https://runway.example.com:3103', flags: 'https://runway.example.com:3104', trail: 'https://runway.example.com:3105',
     });
   });
 

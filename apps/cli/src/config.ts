@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError, ExitCode } from './exit-codes';
 
-export const SERVICE_PORTS = { 'qa-gate': 3101, promotion: 3102, rollout: 3103, flags: 3104 } as const;
+export const SERVICE_PORTS = { 'qa-gate': 3101, promotion: 3102, rollout: 3103, flags: 3104, trail: 3105 } as const;
 export type ServiceName = keyof typeof SERVICE_PORTS;
 export const SERVICE_NAMES = Object.keys(SERVICE_PORTS) as ServiceName[];
 
@@ -17,6 +17,7 @@ export const SERVICE_URL_ENV: Record<ServiceName, string> = {
   promotion: 'RUNWAY_PROMOTION_URL',
   rollout: 'RUNWAY_ROLLOUT_URL',
   flags: 'RUNWAY_FLAGS_URL',
+  trail: 'RUNWAY_TRAIL_URL',
 };
 
 export const DEFAULT_URL = 'http://127.0.0.1';

@@ -7,6 +7,7 @@ import { registerPromotion } from './commands/promotion';
 import { registerRevisions } from './commands/revisions';
 import { registerRollout } from './commands/rollout';
 import { registerStatus } from './commands/status';
+import { registerTrail } from './commands/trail';
 import { type Action, arg, Ctx, type Deps, type GlobalOptions } from './context';
 import { CliError, ExitCode } from './exit-codes';
 import { json } from './output';
@@ -29,14 +30,14 @@ Exit codes:
 Environment:
   RUNWAY_URL      where Runway runs; each service at its standard port (default http://127.0.0.1)
   RUNWAY_TOKEN    the bearer token (or "token" in the config file)
-  RUNWAY_QA_GATE_URL, RUNWAY_PROMOTION_URL, RUNWAY_ROLLOUT_URL, RUNWAY_FLAGS_URL
+  RUNWAY_QA_GATE_URL, RUNWAY_PROMOTION_URL, RUNWAY_ROLLOUT_URL, RUNWAY_FLAGS_URL, RUNWAY_TRAIL_URL
                   one service elsewhere
   RUNWAY_CONFIG   the config file (default ~/.config/runway/config.json)`;
 
 export function buildProgram(deps: Deps, onExitCode: (code: number) => void): Command {
   const program = new Command('runway');
   program
-    .description('Runway from the command line: revisions and QA, the deployable revision, promotion, rollouts, servers, cowboys, feature flags, agents')
+    .description('Runway from the command line: revisions and QA, the deployable revision, promotion, rollouts, servers, cowboys, feature flags, agents, the trail')
     .version(VERSION, '-V, --version')
     .option('--json', 'print JSON for scripts instead of tables')
     .option('--config <path>', 'config file (default: $RUNWAY_CONFIG, else ~/.config/runway/config.json)')
@@ -55,7 +56,7 @@ export function buildProgram(deps: Deps, onExitCode: (code: number) => void): Co
     const code = await fn(ctx, ...args.slice(0, -2), opts);
     if (typeof code === 'number') onExitCode(code);
   };
-  for (const register of [registerStatus, registerRevisions, registerPromotion, registerRollout, registerCowboys, registerFlags, registerAgent]) register(program, action);
+  for (const register of [registerStatus, registerRevisions, registerPromotion, registerRollout, registerCowboys, registerFlags, registerAgent, registerTrail]) register(program, action);
   return program;
 }
 

@@ -13,3 +13,4 @@ export * from './qa-gate';
 export * from './promotion';
 export * from './rollout';
 export * from './flags';
+export * from './trail';

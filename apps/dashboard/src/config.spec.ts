@@ -6,6 +6,7 @@ describe('loadConfig', () => {
     expect(c.port).toBe(3100);
     expect(c.serviceUrls).toEqual({
       'qa-gate': 'http://127.0.0.1:3101', promotion: 'http://127.0.0.1:3102', rollout: 'http://127.0.0.1:3103', flags: 'http://127.0.0.1:3104',
+      trail: 'http://127.0.0.1:3105',
     });
     expect(c.natsServers).toEqual(['nats://127.0.0.1:4222']);
     expect(c.namespace).toBe('');
@@ -14,11 +15,12 @@ describe('loadConfig', () => {
 
   it('reads the environment', () => {
     const c = loadConfig(
-      { DASHBOARD_PORT: '8080', DASHBOARD_QA_GATE_URL: 'https://qa.example.com/', NATS_URL: 'nats://a:4222, nats://b:4222', RUNWAY_NAMESPACE: 'staging', DASHBOARD_SECURE_COOKIE: 'true' },
+      { DASHBOARD_PORT: '8080', DASHBOARD_QA_GATE_URL: 'https://qa.example.com/', DASHBOARD_TRAIL_URL: 'http://trail:3105', NATS_URL: 'nats://a:4222, nats://b:4222', RUNWAY_NAMESPACE: 'staging', DASHBOARD_SECURE_COOKIE: 'true' },
       '/public',
     );
     expect(c.port).toBe(8080);
     expect(c.serviceUrls['qa-gate']).toBe('https://qa.example.com');
+    expect(c.serviceUrls.trail).toBe('http://trail:3105');
     expect(c.natsServers).toEqual(['nats://a:4222', 'nats://b:4222']);
     expect(c.namespace).toBe('staging');
     expect(c.secureCookie).toBe(true);

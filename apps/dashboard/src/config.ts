@@ -2,10 +2,10 @@
  * The dashboard's settings, from the environment. Each service URL defaults to the service's
  * usual port on this host; a bad value stops the start with its name.
  */
-export const SERVICES = ['qa-gate', 'promotion', 'rollout', 'flags'] as const;
+export const SERVICES = ['qa-gate', 'promotion', 'rollout', 'flags', 'trail'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
-const DEFAULT_PORTS: Record<ServiceName, number> = { 'qa-gate': 3101, promotion: 3102, rollout: 3103, flags: 3104 };
+const DEFAULT_PORTS: Record<ServiceName, number> = { 'qa-gate': 3101, promotion: 3102, rollout: 3103, flags: 3104, trail: 3105 };
 
 export interface DashboardConfig {
   port: number;

@@ -1,18 +1,22 @@
 /** The shell: who is logged in, the navigation, the live-update indicator, and the pages. */
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { auth, type Capabilities, SESSION_ENDED } from './api';
+import { shortSha } from './format';
 import { LiveProvider, useLiveState } from './live';
 import { Login } from './pages/Login';
 import { Cowboys } from './pages/Cowboys';
 import { Pipeline } from './pages/Pipeline';
 import { Production } from './pages/Production';
+import { Revision } from './pages/Revision';
 import { Servers } from './pages/Servers';
+import { ServerTrail } from './pages/ServerTrail';
 import { Link, navigate, usePath } from './router';
 import { Loading } from './ui';
 
-// The two heaviest pages load on first visit: chart.js stays out of the first paint.
+// The heaviest pages load on first visit: chart.js stays out of the first paint.
 const Flags = lazy(() => import('./pages/Flags').then((m) => ({ default: m.Flags })));
 const LeadTime = lazy(() => import('./pages/LeadTime').then((m) => ({ default: m.LeadTime })));
+const Dora = lazy(() => import('./pages/Dora').then((m) => ({ default: m.Dora })));
 
 const PAGES = [
   { path: '/pipeline', title: 'Pipeline' },
@@ -21,7 +25,29 @@ const PAGES = [
   { path: '/cowboys', title: 'Cowboys' },
   { path: '/flags', title: 'Flags' },
   { path: '/lead-time', title: 'Lead time' },
+  { path: '/dora', title: 'DORA' },
 ] as const;
+
+/** The pages whose address names what they show: a revision's story, a server's trail. */
+type Addressed = { kind: 'revision'; revision: string; title: string } | { kind: 'server-trail'; host: string; title: string };
+
+function addressed(path: string): Addressed | undefined {
+  try {
+    const rev = /^\/revisions\/([^/]+)$/.exec(path);
+    if (rev) {
+      const revision = decodeURIComponent(rev[1]);
+      return { kind: 'revision', revision, title: `Revision ${/^[0-9a-f]{11,}$/.test(revision) ? shortSha(revision) : revision}` };
+    }
+    const server = /^\/servers\/([^/]+)\/trail$/.exec(path);
+    if (server) {
+      const host = decodeURIComponent(server[1]);
+      return { kind: 'server-trail', host, title: `Trail of ${host}` };
+    }
+  } catch {
+    // A malformed escape in the address: no such page.
+  }
+  return undefined;
+}
 
 type SessionState = { status: 'checking' } | { status: 'out'; notice?: string } | { status: 'in'; capabilities: Capabilities };
 
@@ -57,12 +83,14 @@ export function App() {
 function Shell({ capabilities, onLogout }: { capabilities: Capabilities; onLogout: () => void }) {
   const path = usePath();
   const page = PAGES.find((p) => path === p.path) ?? (path === '/' || path === '/login' ? PAGES[0] : undefined);
+  const other = page ? undefined : addressed(path);
   useEffect(() => {
     if (path === '/' || path === '/login') window.history.replaceState(null, '', '/pipeline');
   }, [path]);
   useEffect(() => {
-    document.title = page ? `${page.title} · Runway` : 'Not found · Runway';
-  }, [page]);
+    const title = page?.title ?? other?.title;
+    document.title = title ? `${title} · Runway` : 'Not found · Runway';
+  }, [page, other?.title]);
   const live = useLiveState();
   const roles = [capabilities.qa && 'QA', capabilities.operator && 'operator', capabilities.flagEditor && 'flag editor'].filter(Boolean);
   return (
@@ -101,7 +129,11 @@ function Shell({ capabilities, onLogout }: { capabilities: Capabilities; onLogou
           {page?.path === '/cowboys' && <Cowboys capabilities={capabilities} />}
           {page?.path === '/flags' && <Flags capabilities={capabilities} />}
           {page?.path === '/lead-time' && <LeadTime />}
-          {!page && (
+          {page?.path === '/dora' && <Dora />}
+          {/* Keyed by the address: another revision or server starts afresh, not from the last one's answer. */}
+          {other?.kind === 'revision' && <Revision key={other.revision} revision={other.revision} />}
+          {other?.kind === 'server-trail' && <ServerTrail key={other.host} host={other.host} />}
+          {!page && !other && (
             <>
               <h1>Not found</h1>
               <p>

@@ -6,6 +6,7 @@
  */
 import type { ProductionRunsBad } from '@runway/contracts/http';
 import { actorLabel, ageSeconds, duration, shortSha } from './format';
+import { RevisionLink } from './ui';
 
 /** As `GET /deployable` (qa-gate) answers it; `GET /status` (promotion) adds when it started. */
 type Alarm = ProductionRunsBad & { since?: string | null };
@@ -20,9 +21,17 @@ export function ProductionRunsBadAlert({ bad, now }: { bad: Alarm; now: number }
         {bad.revisions.map((r) => (
           <li key={r.sha} data-revno={r.revno}>
             <strong>
-              r{r.revno} <code>{shortSha(r.sha)}</code>
+              <RevisionLink rev={r}>
+                r{r.revno} <code>{shortSha(r.sha)}</code>
+              </RevisionLink>
             </strong>
-            : {r.reason}.{r.fixedByRevno ? ` Fix: r${r.fixedByRevno}.` : ''}{' '}
+            : {r.reason}.
+            {r.fixedByRevno ? (
+              <>
+                {' '}
+                Fix: <RevisionLink rev={{ revno: r.fixedByRevno }}>r{r.fixedByRevno}</RevisionLink>.
+              </>
+            ) : null}{' '}
             <span className="who">Who must act: {actorLabel(r.actor)}.</span>
           </li>
         ))}

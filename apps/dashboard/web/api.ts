@@ -4,7 +4,7 @@
  */
 import type { ErrorBody } from '@runway/contracts/http';
 
-export type Service = 'qa-gate' | 'promotion' | 'rollout' | 'flags';
+export type Service = 'qa-gate' | 'promotion' | 'rollout' | 'flags' | 'trail';
 
 export interface Capabilities {
   qa: boolean;

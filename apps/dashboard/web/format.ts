@@ -1,4 +1,6 @@
 /** Small formatting helpers shared by the pages. */
+import type { TrailActor } from '@runway/contracts/http';
+
 export function shortSha(sha: string | null | undefined): string {
   return sha ? sha.slice(0, 10) : '—';
 }
@@ -10,6 +12,15 @@ export function shortSha(sha: string | null | undefined): string {
 export function revisionLabel(rev: { revno: number | null; sha: string | null }): string {
   if (rev.revno === null) return shortSha(rev.sha);
   return rev.sha ? `r${rev.revno} (${shortSha(rev.sha)})` : `r${rev.revno}`;
+}
+
+/**
+ * Where a revision's story is: by sha, which names it on any branch; by revno (on the QA
+ * branch) when the page knows no sha; null when it knows neither.
+ */
+export function revisionPath(rev: { revno?: number | null; sha?: string | null }): string | null {
+  if (rev.sha) return `/revisions/${encodeURIComponent(rev.sha)}`;
+  return rev.revno != null ? `/revisions/r${rev.revno}` : null;
 }
 
 /** Whether two shas name the same commit (one may be abbreviated). */
@@ -60,4 +71,11 @@ export function actorLabel(actor: string): string {
     default:
       return actor;
   }
+}
+
+/** Who acted, as the trail names them: "Ada (qa, operator)", "app3.lpnet (agent)", "runway". */
+export function whoActed(actor: TrailActor): string {
+  if (actor.kind === 'runway') return 'runway';
+  if (actor.kind === 'agent') return `${actor.name} (agent)`;
+  return actor.roles.length ? `${actor.name} (${actor.roles.join(', ')})` : actor.name;
 }

@@ -4,7 +4,7 @@
  * arrives, so every page stays current without a reload.
  */
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useRef, useState } from 'react';
-import { api, type Service } from './api';
+import { api, ApiError, type Service } from './api';
 
 export interface LiveEvent {
   name: string;
@@ -66,6 +66,8 @@ export function useLiveEvents(names: readonly string[], fn: (events: LiveEvent[]
 export interface Resource<T> {
   data: T | undefined;
   error: string | undefined;
+  /** The HTTP status of the refusal behind `error` (0: no answer), for pages that say more about a 404. */
+  errorStatus: number | undefined;
   loading: boolean;
   reload(): void;
   /** Changes the data in place (for events that say everything needed). */
@@ -87,6 +89,7 @@ export function useResource<T>(service: Service, path: string | null, refreshOn:
   const { pollMs, followUpMs } = options;
   const [data, setData] = useState<T>();
   const [error, setError] = useState<string>();
+  const [errorStatus, setErrorStatus] = useState<number>();
   const [loading, setLoading] = useState(path !== null);
   const seq = useRef(0);
   const timer = useRef<number | undefined>(undefined);
@@ -100,11 +103,13 @@ export function useResource<T>(service: Service, path: string | null, refreshOn:
         if (mine !== seq.current) return;
         setData(d);
         setError(undefined);
+        setErrorStatus(undefined);
         setLoading(false);
       },
       (e: Error) => {
         if (mine !== seq.current) return;
         setError(e.message);
+        setErrorStatus(e instanceof ApiError ? e.status : undefined);
         setLoading(false);
       },
     );
@@ -130,7 +135,7 @@ export function useResource<T>(service: Service, path: string | null, refreshOn:
     }
   });
   const update = useCallback((fn: (old: T) => T) => setData((old) => (old === undefined ? old : fn(old))), []);
-  return { data, error, loading, reload: load, update };
+  return { data, error, errorStatus, loading, reload: load, update };
 }
 
 /** The current time, ticking every `ms`, for ages that grow while the page is open. */

@@ -6,7 +6,7 @@ import { type FormEvent, useState } from 'react';
 import { api, type Capabilities } from '../api';
 import { when } from '../format';
 import { useResource } from '../live';
-import { Badge, Empty, Loading, Problem, Section } from '../ui';
+import { Badge, Empty, Loading, Problem, RevisionLink, Section } from '../ui';
 import type { Cowboy, Server } from '@runway/contracts/http';
 
 const CHANGES = ['cowboy-applied', 'cowboy-removed', 'deploy-reported'];
@@ -92,7 +92,15 @@ function CowboyTable({ rows, capabilities, onChanged }: { rows: Cowboy[]; capabi
               <td>
                 {when(c.appliedAt)} <span className="muted small">by {c.appliedBy}</span>
               </td>
-              <td>{c.fixedBy ? <code>{c.fixedBy.slice(0, 10)}</code> : '—'}</td>
+              <td>
+                {c.fixedBy ? (
+                  <RevisionLink rev={{ sha: c.fixedBy }}>
+                    <code>{c.fixedBy.slice(0, 10)}</code>
+                  </RevisionLink>
+                ) : (
+                  '—'
+                )}
+              </td>
               <td>{c.status === 'retired' ? `retired ${when(c.retiredAt)}${c.retiredReason ? `: ${c.retiredReason}` : ''}` : 'applied'}</td>
               {capabilities.operator && (
                 <td>

@@ -1,13 +1,15 @@
 /**
  * Lead time per stage over time (landed → QA passed → promoted → on every production server),
- * charted with chart.js, with p50 and p90 of each stage as a table.
+ * charted with chart.js, with p50 and p90 of each stage as a table, and each revision, which a
+ * click on the chart or its row opens.
  */
 import { CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Title, Tooltip } from 'chart.js';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { LeadTime as LeadTimeAnswer, LeadTimeStage as Stage } from '@runway/contracts/http';
-import { duration, shortSha, when } from '../format';
+import { duration, revisionPath, shortSha, when } from '../format';
 import { useResource } from '../live';
-import { Empty, Loading, Problem, Section } from '../ui';
+import { navigate } from '../router';
+import { Empty, Loading, Problem, RevisionLink, Section } from '../ui';
 
 Chart.register(LineController, LineElement, PointElement, CategoryScale, LinearScale, Legend, Tooltip, Title);
 
@@ -39,6 +41,9 @@ export function LeadTime() {
     () => [...(lead.data?.revisions ?? [])].filter((r) => r.landedAt).sort((a, b) => Date.parse(a.landedAt!) - Date.parse(b.landedAt!)),
     [lead.data],
   );
+  // The chart is made once; its click handler reads the revisions drawn now.
+  const drawn = useRef(rows);
+  drawn.current = rows;
   const max = Math.max(0, ...rows.flatMap((r) => STAGES.map((s) => r.seconds[s.key] ?? 0)));
   const unit = unitFor(max);
 
@@ -62,6 +67,11 @@ export function LeadTime() {
           maintainAspectRatio: false,
           animation: false,
           interaction: { mode: 'index', intersect: false },
+          onClick: (_e, elements) => {
+            const r = elements.length ? drawn.current[elements[0].index] : undefined;
+            const to = r && revisionPath(r);
+            if (to) navigate(to);
+          },
           scales: {
             x: { title: { display: true, text: 'revision, by landing time' } },
             y: { beginAtZero: true, title: { display: true, text: unit.name } },
@@ -130,7 +140,45 @@ export function LeadTime() {
               ))}
             </tbody>
           </table>
-          {rows.length > 0 && <p className="muted small">From r{rows[0].revno ?? '?'} (landed {when(rows[0].landedAt)}) to r{rows[rows.length - 1].revno ?? '?'}.</p>}
+          {rows.length > 0 && (
+            <p className="muted small">
+              From <RevisionLink rev={rows[0]}>r{rows[0].revno ?? '?'}</RevisionLink> (landed {when(rows[0].landedAt)}) to{' '}
+              <RevisionLink rev={rows[rows.length - 1]}>r{rows[rows.length - 1].revno ?? '?'}</RevisionLink>.
+            </p>
+          )}
+        </Section>
+      )}
+      {rows.length > 0 && (
+        <Section title="Each revision">
+          <details>
+            <summary>{rows.length} revisions, newest first</summary>
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Revision</th>
+                  <th scope="col">Landed</th>
+                  {STAGES.map((s) => (
+                    <th key={s.key} scope="col">
+                      {s.label}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {[...rows].reverse().map((r) => (
+                  <tr key={r.sha}>
+                    <th scope="row">
+                      <RevisionLink rev={r} />
+                    </th>
+                    <td>{when(r.landedAt)}</td>
+                    {STAGES.map((s) => (
+                      <td key={s.key}>{duration(r.seconds[s.key])}</td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </details>
         </Section>
       )}
     </>

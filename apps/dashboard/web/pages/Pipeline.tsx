@@ -8,10 +8,10 @@
 import { type FormEvent, useMemo, useState } from 'react';
 import type { Blocker as AnyBlocker, Deployable, LandingBlocker, Revision, RevisionPage } from '@runway/contracts/http';
 import { api, type Capabilities } from '../api';
-import { actorLabel, duration, firstLine, revisionLabel, shortSha, when } from '../format';
+import { actorLabel, duration, firstLine, shortSha, when } from '../format';
 import { useNow, useResource } from '../live';
 import { ProductionRunsBadAlert } from '../ProductionRunsBad';
-import { Badge, Empty, Loading, Problem, Section } from '../ui';
+import { Badge, Empty, Loading, Problem, RevisionLink, Section } from '../ui';
 
 /** QA's verdict on a revision, as qa-gate names it. */
 type QaStatus = Revision['qaStatus'];
@@ -50,15 +50,15 @@ export function Pipeline({ capabilities }: { capabilities: Capabilities }) {
         <dl className="facts" aria-label="Where the branch stands">
           <div data-testid="fact-last-promoted">
             <dt>Last promoted</dt>
-            <dd>{d.lastPromoted ? revisionLabel(d.lastPromoted) : 'none yet'}</dd>
+            <dd>{d.lastPromoted ? <RevisionLink rev={d.lastPromoted} /> : 'none yet'}</dd>
           </div>
           <div data-testid="fact-deployable">
             <dt>Deployable</dt>
-            <dd>{d.deployable ? revisionLabel(d.deployable) : 'none yet'}</dd>
+            <dd>{d.deployable ? <RevisionLink rev={d.deployable} /> : 'none yet'}</dd>
           </div>
           <div data-testid="fact-tip">
             <dt>Tip</dt>
-            <dd>{d.tip ? revisionLabel(d.tip) : 'nothing landed'}</dd>
+            <dd>{d.tip ? <RevisionLink rev={d.tip} /> : 'nothing landed'}</dd>
           </div>
           <div>
             <dt>Waiting above deployable</dt>
@@ -121,6 +121,10 @@ export function Pipeline({ capabilities }: { capabilities: Capabilities }) {
                     )}
                     <span className="muted small">{r.author ?? ''}</span>
                   </button>
+                  {/* Beside the button, not in it: a link inside a button is neither valid nor reachable by keyboard. */}
+                  <RevisionLink rev={r} label={`The story of r${r.revno}`}>
+                    story
+                  </RevisionLink>
                 </li>
               );
             })}
@@ -307,7 +311,7 @@ function RevisionDetail({ rev, capabilities, onChanged }: { rev: Revision; capab
     }
   };
   return (
-    <Section title={`r${rev.revno}`} id="revision-detail">
+    <Section title={`r${rev.revno}`} id="revision-detail" actions={<RevisionLink rev={rev}>The story of r{rev.revno}</RevisionLink>}>
       <dl className="facts small">
         <div>
           <dt>sha</dt>
@@ -342,13 +346,17 @@ function RevisionDetail({ rev, capabilities, onChanged }: { rev: Revision; capab
         {rev.fixedByRevno && (
           <div>
             <dt>Fixed by</dt>
-            <dd>r{rev.fixedByRevno}</dd>
+            <dd>
+              <RevisionLink rev={{ revno: rev.fixedByRevno }}>r{rev.fixedByRevno}</RevisionLink>
+            </dd>
           </div>
         )}
         {rev.fixesRevno && (
           <div>
             <dt>Fixes</dt>
-            <dd>r{rev.fixesRevno}</dd>
+            <dd>
+              <RevisionLink rev={{ revno: rev.fixesRevno }}>r{rev.fixesRevno}</RevisionLink>
+            </dd>
           </div>
         )}
         <div>

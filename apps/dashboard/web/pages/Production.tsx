@@ -7,10 +7,10 @@
 import { type FormEvent, useState } from 'react';
 import type { PromotionStatus as Status, Promotion, SecurityFix } from '@runway/contracts/http';
 import { api, type Capabilities } from '../api';
-import { ageSeconds, duration, revisionLabel, shortSha, when } from '../format';
+import { ageSeconds, duration, shortSha, when } from '../format';
 import { useNow, useResource } from '../live';
 import { ProductionRunsBadAlert } from '../ProductionRunsBad';
-import { Badge, Empty, Loading, Problem, Section } from '../ui';
+import { Badge, Empty, Loading, Problem, RevisionLink, Section } from '../ui';
 
 const CHANGES = ['promoted', 'promotion-held', 'qa-passed', 'revision-landed', 'approval-withdrawn', 'production-qa-changed'];
 /**
@@ -37,7 +37,7 @@ export function Production({ capabilities }: { capabilities: Capabilities }) {
           <dl className="facts" aria-label="production-stable">
             <div data-testid="production-stable">
               <dt>{s.branch}</dt>
-              <dd>{s.productionStable ? revisionLabel(s.productionStable) : 'not promoted yet'}</dd>
+              <dd>{s.productionStable ? <RevisionLink rev={s.productionStable} /> : 'not promoted yet'}</dd>
             </div>
             <div>
               <dt>Since</dt>
@@ -58,7 +58,10 @@ export function Production({ capabilities }: { capabilities: Capabilities }) {
           {s.lastHold && (
             <Section title="Held">
               <p role="status">
-                r{s.lastHold.revno ?? '?'} ({shortSha(s.lastHold.sha)}) is held: {s.lastHold.reason} <Badge kind="warn">{s.lastHold.code}</Badge>
+                <RevisionLink rev={s.lastHold}>
+                  r{s.lastHold.revno ?? '?'} ({shortSha(s.lastHold.sha)})
+                </RevisionLink>{' '}
+                is held: {s.lastHold.reason} <Badge kind="warn">{s.lastHold.code}</Badge>
               </p>
               {s.lastHold.code === 'merge-back-unknown' && (
                 <p data-testid="merge-back-unknown">
@@ -86,7 +89,9 @@ export function Production({ capabilities }: { capabilities: Capabilities }) {
                 <tbody>
                   {s.pendingApprovals.map((a) => (
                     <tr key={a.sha}>
-                      <td>r{a.revno}</td>
+                      <td>
+                        <RevisionLink rev={a}>r{a.revno}</RevisionLink>
+                      </td>
                       <td>
                         <code>{shortSha(a.sha)}</code>
                       </td>
@@ -133,9 +138,17 @@ export function Production({ capabilities }: { capabilities: Capabilities }) {
                 <tr key={p.id}>
                   <td>{when(p.createdAt)}</td>
                   <td>
-                    r{p.toRevno ?? '?'} <code>{shortSha(p.toSha)}</code>
+                    <RevisionLink rev={{ revno: p.toRevno, sha: p.toSha }}>
+                      r{p.toRevno ?? '?'} <code>{shortSha(p.toSha)}</code>
+                    </RevisionLink>
                   </td>
-                  <td>{p.fromRevno ? `r${p.fromRevno}` : '—'}</td>
+                  <td>
+                    {p.fromRevno || p.fromSha ? (
+                      <RevisionLink rev={{ revno: p.fromRevno, sha: p.fromSha }}>{p.fromRevno ? `r${p.fromRevno}` : shortSha(p.fromSha)}</RevisionLink>
+                    ) : (
+                      '—'
+                    )}
+                  </td>
                   <td>
                     {p.cause}
                     {p.forced && <Badge kind="warn">forced</Badge>}
@@ -233,7 +246,9 @@ function WithdrawnApprovals({ withdrawn }: { withdrawn: Status['withdrawnApprova
             {withdrawn.map((a) => (
               <tr key={`${a.sha}-${a.withdrawnAt}`} data-revno={a.revno}>
                 <td>
-                  r{a.revno} <code>{shortSha(a.sha)}</code>
+                  <RevisionLink rev={a}>
+                    r{a.revno} <code>{shortSha(a.sha)}</code>
+                  </RevisionLink>
                 </td>
                 <td>{when(a.approvedAt)}</td>
                 <td>{when(a.withdrawnAt)}</td>
@@ -295,7 +310,9 @@ function SecurityFixes({ fixes, error, pending, now, capabilities, onChanged }: 
             {fixes.map((f) => (
               <tr key={f.sha} data-fix={f.sha}>
                 <td>
-                  <code>{shortSha(f.sha)}</code>
+                  <RevisionLink rev={{ sha: f.sha }}>
+                    <code>{shortSha(f.sha)}</code>
+                  </RevisionLink>
                 </td>
                 <td>
                   {when(f.reportedAt)} <span className="muted small">by {f.reportedBy}</span>

@@ -4,14 +4,15 @@
  * and that deploy's deadline, its cowboys and hold; the current rollout, batch by batch, with
  * each deploy's output as the agent streams it; and the recent rollouts, catch-ups and cancels
  * among them. Operators hold, release and deregister servers, and pause, resume and cancel
- * rollouts, here.
+ * rollouts, here. Each host links to its trail, each revision to its story.
  */
 import { type FormEvent, type ReactNode, useCallback, useEffect, useState } from 'react';
 import type { Cowboy, Deregistered, Rollout, RolloutDetail, Server } from '@runway/contracts/http';
 import { api, type Capabilities } from '../api';
 import { ageSeconds, duration, sameSha, shortSha, when } from '../format';
 import { type LiveEvent, useLiveEvents, useNow, useResource } from '../live';
-import { Badge, Empty, Loading, Problem, Section } from '../ui';
+import { Link } from '../router';
+import { Badge, Empty, Loading, Problem, RevisionLink, Section } from '../ui';
 
 const SERVER_CHANGES = ['deploy-reported', 'deploy-requested', 'cowboy-applied', 'cowboy-removed', 'promoted', 'qa-tip-moved'];
 const ROLLOUT_CHANGES = ['deploy-reported', 'deploy-requested', 'promoted', 'qa-tip-moved'];
@@ -55,11 +56,17 @@ function catchUpReason(s: Server | undefined): string {
 
 function revisionLabel(r: Pick<Rollout, 'toRevno' | 'toSha'>): ReactNode {
   return (
-    <>
+    <RevisionLink rev={{ revno: r.toRevno, sha: r.toSha }}>
       {r.toRevno ? `r${r.toRevno} ` : ''}
       <code>{shortSha(r.toSha)}</code>
-    </>
+    </RevisionLink>
   );
+}
+
+/** A sha a server runs, should run or ran, linking to that revision's story. */
+function ShaLink({ sha }: { sha: string | null | undefined }) {
+  const code = <code title={sha ?? undefined}>{shortSha(sha)}</code>;
+  return sha ? <RevisionLink rev={{ sha }}>{code}</RevisionLink> : code;
 }
 
 function causeBadge(r: Rollout): ReactNode {
@@ -231,10 +238,14 @@ export function Servers({ capabilities }: { capabilities: Capabilities }) {
                 const mine = cowboysOf(s.host);
                 return (
                   <tr key={s.host} data-host={s.host}>
-                    <th scope="row">{s.host}</th>
+                    <th scope="row">
+                      <Link to={`/servers/${encodeURIComponent(s.host)}/trail`} title={`Everything that happened to ${s.host}`}>
+                        {s.host}
+                      </Link>
+                    </th>
                     <td>{s.environment}</td>
                     <td data-testid={`runs-${s.host}`}>
-                      <code title={s.runningRevision ?? undefined}>{shortSha(s.runningRevision)}</code>
+                      <ShaLink sha={s.runningRevision} />
                       <Desired server={s} />
                     </td>
                     <td>
@@ -252,7 +263,7 @@ export function Servers({ capabilities }: { capabilities: Capabilities }) {
                     <td data-testid={`deploying-${s.host}`}>
                       {s.deploying ? (
                         <>
-                          <code title={s.deploying.revision}>{shortSha(s.deploying.revision)}</code> {s.deploying.status}{' '}
+                          <ShaLink sha={s.deploying.revision} /> {s.deploying.status}{' '}
                           <Deadline at={s.deploying.deadlineAt} now={now} />
                         </>
                       ) : (
@@ -302,12 +313,12 @@ function Desired({ server: s }: { server: Server }) {
     const wait = s.hold ? ' once its hold ends' : !s.reachable ? ' once it is reachable' : '';
     return (
       <div className="small" data-testid={`drift-${s.host}`}>
-        <Badge kind="bad">drifted</Badge> runs <code>{shortSha(s.drift.running)}</code>, Runway put <code>{shortSha(s.drift.expected)}</code> there
+        <Badge kind="bad">drifted</Badge> runs <ShaLink sha={s.drift.running} />, Runway put <ShaLink sha={s.drift.expected} /> there
         {s.drift.since ? ` (since ${when(s.drift.since)})` : ''}.
         {s.desiredRevision && (
           <>
             {' '}
-            A catch-up rollout puts <code>{shortSha(s.desiredRevision)}</code> back{wait}.
+            A catch-up rollout puts <ShaLink sha={s.desiredRevision} /> back{wait}.
           </>
         )}
       </div>
@@ -316,7 +327,7 @@ function Desired({ server: s }: { server: Server }) {
   if (s.desiredRevision && !(s.runningRevision && sameSha(s.runningRevision, s.desiredRevision))) {
     return (
       <div className="muted small" data-testid={`desired-${s.host}`}>
-        should run <code title={s.desiredRevision}>{shortSha(s.desiredRevision)}</code>
+        should run <ShaLink sha={s.desiredRevision} />
       </div>
     );
   }

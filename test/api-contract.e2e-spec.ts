@@ -99,7 +99,7 @@ describe('the HTTP contract (real processes)', () => {
 
   beforeAll(async () => {
     repo = new GitFixture();
-    rw = await startRunway(repo.serviceEnv());
+    rw = await startRunway({ ...repo.serviceEnv(), trail: {} });
     await rw.addAgent(AGENT, { environment: 'lpnet' });
     for (const name of SERVICES) docs[name] = (await apiClient(rw.urls[name]).get('/docs/json')).body;
   }, 180_000);

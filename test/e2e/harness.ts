@@ -1,6 +1,7 @@
 /**
- * A whole Runway as real processes for one test file: the four services on free ports, each
- * its own Node process, against the file's own database and NATS namespace, plus agents.
+ * A whole Runway as real processes for one test file: the services on free ports, each its own
+ * Node process, against the file's own database and NATS namespace, plus agents. The trail
+ * starts only when `envFor` names it: most files never read it, and CI time is counted.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,7 +47,7 @@ export async function startRunway(envFor: Partial<Record<ServiceName, Record<str
     return h;
   };
   try {
-    await Promise.all((Object.keys(SERVICES) as ServiceName[]).map((n) => start(n)));
+    await Promise.all((Object.keys(SERVICES) as ServiceName[]).filter((n) => n !== 'trail' || 'trail' in envFor).map((n) => start(n)));
   } catch (e) {
     await Promise.all(Object.values(services).map((s) => s.kill()));
     throw e;

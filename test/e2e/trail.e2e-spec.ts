@@ -32,7 +32,7 @@ describe('the trail: the story of r6 from landing to every server (real processe
 
   beforeAll(async () => {
     repo = new GitFixture();
-    rw = await startRunway({ ...repo.serviceEnv(), rollout: { ROLLOUT_WAVES: 'qastaging,edge,canary,lpnet', ROLLOUT_TICK_MS: '250' } });
+    rw = await startRunway({ ...repo.serviceEnv(), rollout: { ROLLOUT_WAVES: 'qastaging,edge,canary,lpnet', ROLLOUT_TICK_MS: '250' }, trail: {} });
     broken = join(rw.dir, 'app3-disk-is-broken');
     const token = (service: 'qa-gate' | 'rollout' | 'flags', name: string, roles: string[]) => issueToken(rw.urls[service], TEST_ADMIN_TOKEN, { name, roles });
     buildbot = apiClient(rw.urls['qa-gate'], await token('qa-gate', 'buildbot', ['buildbot']));

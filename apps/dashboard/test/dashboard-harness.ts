@@ -49,7 +49,8 @@ export interface DashboardRun {
 
 /** `envFor`: extra environment for some services (a git repository for qa-gate and promotion, say). */
 export async function startDashboard(envFor: Parameters<typeof startRunway>[0] = {}): Promise<DashboardRun> {
-  const rw = await startRunway(envFor);
+  // The dashboard links every revision to its story: the trail runs beside it.
+  const rw = await startRunway({ trail: {}, ...envFor });
   let proc: ChildProcess | undefined;
   const browsers: { context: BrowserContext; profile: string }[] = [];
   const closeBrowsers = async () => {

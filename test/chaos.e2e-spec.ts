@@ -12,7 +12,7 @@ it('loses nothing, doubles nothing and agrees with the model through kills and r
   const lines: string[] = [];
   const summary = await runChaos({
     landings: 150, agents: 3, replicas: 2, natsNodes: 1, killEveryMs: 2500, restartNats: true, restartPostgres: true,
-    malformed: 12, seed: 20261122, quiesceTimeoutMs: 180_000, log: (l) => lines.push(l),
+    malformed: 12, trailReplicas: 1, seed: 20261122, quiesceTimeoutMs: 180_000, log: (l) => lines.push(l),
   });
   process.stdout.write(`${lines.join('\n')}\n${JSON.stringify(summary)}\n`);
   expect(summary.failures).toEqual([]);

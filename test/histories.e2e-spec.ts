@@ -16,7 +16,7 @@ describe('generated histories through qa-gate and promotion', () => {
       process.stdout.write(`${line}\n`);
     };
     log(`histories: seed ${seed} (HISTORIES_SEED=${seed} replays this test)`);
-    const summary = await runHistories({ runs: 2, seed, parallel: 2, rounds: [3, 5], log });
+    const summary = await runHistories({ runs: 1, seed, parallel: 1, rounds: [3, 5], log });
     log(JSON.stringify({ ...summary, failures: undefined }));
     expect({ violations: summary.violations, failures: summary.failures }).toEqual({ violations: 0, failures: [] });
     expect(summary.counts.landings).toBeGreaterThan(summary.runs * 3);

@@ -38,6 +38,8 @@ export interface ChaosOptions {
   restartPostgres: boolean;
   /** Malformed messages published on purpose; they must all end in the dead-letter stream. */
   malformed: number;
+  /** Replicas of the trail (default: `replicas`). */
+  trailReplicas?: number;
   seed: number;
   quiesceTimeoutMs: number;
   /** The services' LOG_LEVEL (warn by default). */
@@ -86,6 +88,8 @@ export interface ChaosSummary {
 }
 
 const SERVICES: ServiceName[] = ['qa-gate', 'promotion', 'rollout', 'flags', 'trail'];
+/** How many replicas of `s` run: the trail's two share one consumer like the rest, but one is enough for npm test's short run. */
+const replicasOf = (s: ServiceName, opts: ChaosOptions) => (s === 'trail' ? Math.min(opts.replicas, opts.trailReplicas ?? opts.replicas) : opts.replicas);
 /** A read of each service that goes to its Postgres. */
 const PROBE_PATHS: Record<ServiceName, string> = {
   'qa-gate': '/revisions?limit=5', promotion: '/promotions?limit=5', rollout: '/rollouts?limit=5', flags: '/changelog', trail: '/trail?limit=5',
@@ -261,7 +265,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
       PROMOTION_CHAIN_WAIT_SECONDS: '5',
     };
     const ports = new Map<ServiceName, number[]>();
-    for (const s of SERVICES) ports.set(s, await Promise.all(Array.from({ length: opts.replicas }, () => freePort())));
+    for (const s of SERVICES) ports.set(s, await Promise.all(Array.from({ length: replicasOf(s, opts) }, () => freePort())));
     const replicas = new Replicas(ports);
     const startReplica = async (s: ServiceName, i: number) => {
       const h = await startService(s, env, { logDir, port: ports.get(s)![i] });
@@ -271,7 +275,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
     };
     // The first replica of each migrates; the rest start together.
     await Promise.all(SERVICES.map((s) => startReplica(s, 0)));
-    await Promise.all(SERVICES.flatMap((s) => Array.from({ length: opts.replicas - 1 }, (_, i) => startReplica(s, i + 1))));
+    await Promise.all(SERVICES.flatMap((s) => Array.from({ length: replicasOf(s, opts) - 1 }, (_, i) => startReplica(s, i + 1))));
     cleanups.push(async () => Promise.all([...replicas.procs.values()].flat().map((h) => h.kill())));
 
     const agents: { host: string; handle: ProcessHandle; file: string }[] = [];
@@ -290,7 +294,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
       agents.push({ host, handle, file });
     }
     cleanups.push(async () => Promise.all(agents.map((a) => a.handle.kill())));
-    log(`chaos: ${SERVICES.length * opts.replicas} service processes and ${opts.agents} agents up after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    log(`chaos: ${SERVICES.reduce((n, s) => n + replicasOf(s, opts), 0)} service processes and ${opts.agents} agents up after ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
     // ── the chaos monkey ────────────────────────────────────────────────────────────────────
     let monkey: Promise<void> = Promise.resolve();
@@ -299,7 +303,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
         await new Promise((r) => setTimeout(r, opts.killEveryMs * (0.5 + Math.random())));
         if (stopping) break;
         const s = SERVICES[Math.floor(Math.random() * SERVICES.length)];
-        const i = Math.floor(Math.random() * opts.replicas);
+        const i = Math.floor(Math.random() * replicasOf(s, opts));
         await replicas.procs.get(s)![i].kill('SIGKILL');
         restarts.services++;
         await new Promise((r) => setTimeout(r, 200 + Math.random() * 800));

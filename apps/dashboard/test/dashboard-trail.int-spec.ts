@@ -21,7 +21,7 @@ describe('the trail in the dashboard (browser, real processes)', () => {
   let viewerToken: string;
 
   beforeAll(async () => {
-    run = await startDashboard();
+    run = await startDashboard({ trail: {} });
     trail = apiClient(run.rw.urls.trail, TEST_ADMIN_TOKEN);
     const rollout = apiClient(run.rw.urls.rollout, TEST_ADMIN_TOKEN);
     const [buildbotToken, qaToken, viewer] = await Promise.all([
